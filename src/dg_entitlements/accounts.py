@@ -1,0 +1,177 @@
+"""Accounts and their expectations: who we probe as, with which key, and what each should get.
+
+An account's expectation for a combination is resolved in three layers, so a profile stays short:
+1. the combination's own `expect` in the catalogue (what Deepgram does whatever the account), else
+   the account's `default` (usually "entitled");
+2. then every pattern of the account's `[expect]` table that matches the combination id, in file
+   order, the last match winning (like .gitignore). Patterns are shell globs on "<surface>::<variant>".
+A wildcard never overrides what the catalogue says Deepgram does for a combination (`"*::flux-*"`
+must not turn "Flux on /v1/listen is a 400" into "not entitled"); naming the combination exactly does.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalogue import Catalogue, parse_expectation, read_toml
+from .errors import ConfigError
+from .model import Combo, Expectation, Verdict
+from .secrets import ApiKey, looks_like_real_key, register_secret
+
+ACCOUNT_KEYS = {"key", "key_env", "key_file", "base_url", "ws_base_url", "agent_base_url", "project_id",
+                "default", "expect", "description"}
+
+
+@dataclass(frozen=True)
+class Account:
+    alias: str
+    key_env: str | None = None
+    key_file: str | None = None
+    literal_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    ws_base_url: str | None = None
+    agent_base_url: str | None = None
+    project_id: str | None = None
+    default: Any = "entitled"
+    expect: tuple[tuple[str, Any], ...] = ()  # (pattern, raw expectation) in file order
+    description: str = ""
+    source: str = ""
+
+    @property
+    def key_source(self) -> str:
+        if self.literal_key:
+            return "literal (fake)"
+        if self.key_env:
+            return f"env:{self.key_env}"
+        if self.key_file:
+            return f"file:{self.key_file}"
+        return "none"
+
+
+@dataclass(frozen=True)
+class Accounts:
+    accounts: tuple[Account, ...]
+    source: str
+
+    def aliases(self) -> list[str]:
+        return [a.alias for a in self.accounts]
+
+    def get(self, alias: str) -> Account:
+        for account in self.accounts:
+            if account.alias == alias:
+                return account
+        raise ConfigError(self.source, f"accounts.{alias}", f"unknown account alias {alias!r}",
+                          f"use one of: {', '.join(self.aliases())}")
+
+
+def load_accounts(path: str | Path) -> Accounts:
+    path = Path(path)
+    file = str(path)
+    data = read_toml(path)
+    raw_accounts = data.get("accounts")
+    if not isinstance(raw_accounts, dict) or not raw_accounts:
+        raise ConfigError(file, "accounts", "no [accounts.<alias>] tables", "add at least one [accounts.<alias>]")
+    accounts = []
+    for alias, raw in raw_accounts.items():
+        key = f"accounts.{alias}"
+        if not isinstance(raw, dict):
+            raise ConfigError(file, key, "must be a table", f"write [accounts.{alias}]")
+        if not alias.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(file, key, f"alias {alias!r} has characters outside letters, digits, - and _",
+                              "rename the account")
+        unknown = set(raw) - ACCOUNT_KEYS
+        if unknown:
+            raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(ACCOUNT_KEYS)}")
+        sources = [k for k in ("key", "key_env", "key_file") if k in raw]
+        if len(sources) > 1:
+            raise ConfigError(file, key, f"several key sources {sources}", "keep exactly one of key_env, key_file, key")
+        literal = raw.get("key")
+        if literal is not None and (not isinstance(literal, str) or looks_like_real_key(literal)):
+            raise ConfigError(file, f"{key}.key", "a literal key that looks like a real Deepgram key",
+                              "never write a real key in a file: use key_env = \"DEEPGRAM_API_KEY\"")
+        for name in ("key_env", "key_file", "base_url", "ws_base_url", "agent_base_url", "project_id"):
+            if name in raw and not isinstance(raw[name], str):
+                raise ConfigError(file, f"{key}.{name}", f"expected a string, got {raw[name]!r}", f"quote the {name}")
+        expect_raw = raw.get("expect", {})
+        if not isinstance(expect_raw, dict):
+            raise ConfigError(file, f"{key}.expect", "must be a table of pattern = expectation",
+                              f'write [accounts.{alias}.expect] then "listen-*::whisper-*" = "not_entitled"')
+        # Parse now so a typo fails at load time, not mid-run.
+        parse_expectation(raw.get("default", "entitled"), file, f"{key}.default")
+        for pattern, value in expect_raw.items():
+            parse_expectation(value, file, f"{key}.expect.{pattern!r}")
+        if literal:
+            register_secret(literal)
+        accounts.append(Account(
+            alias=alias, key_env=raw.get("key_env"), key_file=raw.get("key_file"), literal_key=literal,
+            base_url=raw.get("base_url"), ws_base_url=raw.get("ws_base_url"),
+            agent_base_url=raw.get("agent_base_url"), project_id=raw.get("project_id"),
+            default=raw.get("default", "entitled"), expect=tuple(expect_raw.items()),
+            description=str(raw.get("description", "")), source=file,
+        ))
+    return Accounts(tuple(accounts), file)
+
+
+def check_against_catalogue(accounts: Accounts, catalogue: Catalogue) -> None:
+    """An expectation pattern that matches nothing is a typo, not a wish: refuse it."""
+    ids = [c.id for c in catalogue.combos]
+    for account in accounts.accounts:
+        for pattern, _ in account.expect:
+            if not fnmatch.filter(ids, pattern):
+                raise ConfigError(account.source, f"accounts.{account.alias}.expect.{pattern!r}",
+                                  "matches no combination in the catalogue",
+                                  f"patterns match '<surface>::<variant>' ids such as {ids[0]!r}")
+
+
+def is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+def expectation_for(account: Account, combo: Combo) -> Expectation:
+    """Resolve the layered expectation (see module docstring)."""
+    success = combo.surface.success_status
+    if combo.expect is not None:
+        result = combo.expect
+    else:
+        result = parse_expectation(account.default, account.source, f"accounts.{account.alias}.default", success)
+    for pattern, raw in account.expect:
+        if combo.expect is not None and is_glob(pattern):
+            continue
+        if fnmatch.fnmatchcase(combo.id, pattern):
+            result = parse_expectation(raw, account.source, f"accounts.{account.alias}.expect.{pattern!r}", success)
+    if result.verdict is Verdict.ENTITLED and result.status is None:
+        result = Expectation(Verdict.ENTITLED, success, result.source)
+    return result
+
+
+def resolve_key(account: Account, env: Mapping[str, str] | None = None, required: bool = True) -> ApiKey | None:
+    """The only place a key is read. Missing keys are a configuration error, never a silent skip."""
+    env = os.environ if env is None else env
+    value: str | None = None
+    if account.literal_key:
+        value = account.literal_key
+    elif account.key_env:
+        value = env.get(account.key_env) or None
+        if value is None and required:
+            raise ConfigError(account.source, f"accounts.{account.alias}.key_env",
+                              f"environment variable {account.key_env} is not set",
+                              f"export {account.key_env}=<your Deepgram API key> (never put it in a file in the repo)")
+    elif account.key_file:
+        path = Path(os.path.expanduser(account.key_file))
+        try:
+            value = path.read_text().strip() or None
+        except OSError as exc:
+            raise ConfigError(account.source, f"accounts.{account.alias}.key_file", f"cannot read {path}: {exc}",
+                              "point key_file at a readable file holding only the key") from None
+    if value is None:
+        if required:
+            raise ConfigError(account.source, f"accounts.{account.alias}", "no key source",
+                              'add key_env = "DEEPGRAM_API_KEY"')
+        return None
+    register_secret(value)
+    return ApiKey(value, account.key_source)

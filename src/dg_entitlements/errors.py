@@ -1,0 +1,23 @@
+"""One error type for bad input: it names the file, the key and the fix, and maps to exit code 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_CONTRACT_BROKEN = 1
+EXIT_USAGE = 2
+
+
+@dataclass
+class ConfigError(Exception):
+    """A problem in a file or option the user gave us. Printed as one line, never a traceback."""
+
+    file: str
+    key: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        return f"{where}: {self.problem} (fix: {self.fix})"

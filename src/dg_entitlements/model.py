@@ -1,0 +1,345 @@
+"""The data that flows through the pipeline, as plain dataclasses.
+
+catalogue + accounts -> (account, combo) pairs -> Observation (the only product of I/O)
+-> Verdict (what Deepgram said) -> Outcome (verdict vs expectation) -> Diagnosis -> RunResult.
+
+Everything here is plain data so every stage after the probe runner is a pure function that can be
+tested on verbatim payloads without sockets. Nothing here holds a secret: keys live in
+`secrets.ApiKey` and only the runner ever reveals them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Transport = Literal["http", "ws"]
+HostRole = Literal["api", "agent"]
+BodyKind = Literal["none", "audio", "json"]
+
+
+class Verdict(enum.StrEnum):
+    """What Deepgram's answer means, independent of what anyone expected."""
+
+    ENTITLED = "entitled"
+    NOT_ENTITLED = "not_entitled"  # 403 INSUFFICIENT_PERMISSIONS on a model: not entitled OR no such model
+    UNKNOWN_MODEL = "unknown_model"  # TTS: 400 "No such model/version", "Invalid 'model' value"
+    INVALID_AUTH = "invalid_auth"  # 401 INVALID_AUTH: bad, missing or expired credentials
+    INSUFFICIENT_PERMISSIONS = "insufficient_permissions"  # key/member lacks a scope (401 or mgmt 403)
+    WRONG_ENDPOINT = "wrong_endpoint"  # model family on the wrong path (Flux on /v1/listen, ...)
+    MALFORMED_REQUEST = "malformed_request"  # unknown/invalid parameter or body
+    FEATURE_NOT_ALLOWED = "feature_not_allowed"  # UNAUTHORIZED_FEATURES_REQUESTED: not a model entitlement
+    PAYMENT_REQUIRED = "payment_required"  # 402
+    NOT_FOUND = "not_found"  # 404/405: this host or path does not serve this
+    RATE_LIMITED = "rate_limited"  # 429
+    SERVER_ERROR = "server_error"  # 5xx, or a fatal error frame after the handshake
+    NETWORK_ERROR = "network_error"  # refused, reset, DNS, TLS
+    TIMEOUT = "timeout"  # a connect, handshake, read or close that did not finish in time
+    UNRECOGNISED = "unrecognised"  # an answer we cannot classify: never read as a denial
+
+    @property
+    def is_allow(self) -> bool:
+        return self is Verdict.ENTITLED
+
+    @property
+    def is_inconclusive(self) -> bool:
+        """Transient or unreadable answers say nothing about the account."""
+        return self in INCONCLUSIVE_VERDICTS
+
+
+INCONCLUSIVE_VERDICTS = frozenset(
+    {Verdict.RATE_LIMITED, Verdict.SERVER_ERROR, Verdict.NETWORK_ERROR, Verdict.TIMEOUT, Verdict.UNRECOGNISED}
+)
+
+
+class Outcome(enum.StrEnum):
+    """A verdict judged against the expectation for one (account, combination)."""
+
+    AS_EXPECTED = "as_expected"
+    UNEXPECTED_ALLOW = "unexpected_allow"
+    UNEXPECTED_DENY = "unexpected_deny"
+    INCONCLUSIVE = "inconclusive"
+    SKIPPED = "skipped"  # not sent (budget, or a prerequisite such as the project id was missing)
+
+    @property
+    def breaks_contract(self) -> bool:
+        return self in (Outcome.UNEXPECTED_ALLOW, Outcome.UNEXPECTED_DENY)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One endpoint as Deepgram serves it: transport, method, path and what a minimal request carries."""
+
+    name: str  # e.g. "listen-v1-ws"
+    transport: Transport
+    method: str
+    path: str  # may contain {project_id}
+    host: HostRole = "api"
+    auth: bool = True  # send the key (GET /v1/models needs none)
+    body: BodyKind = "none"
+    model_param: bool = True  # the model goes in the query string as model=...
+    close_message: dict[str, Any] | None = None  # sent to end a stream politely
+    success_status: int = 200  # 101 for WebSocket
+    family: str = ""  # stt, flux, tts, tts-flux, read, agent, manage
+    title: str = ""  # human label for the report columns, e.g. "wss /v1/listen"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What an account should get. `status` None means any status that gives the verdict."""
+
+    verdict: Verdict
+    status: int | None = None
+    source: str = ""  # where it came from, for the evidence: "accounts.toml: payg[expect]['*::whisper-*']"
+
+
+@dataclass(frozen=True)
+class Combo:
+    """One endpoint x model (or variant) combination with the minimal valid request."""
+
+    id: str  # "<surface>::<variant>", stable, used in test ids and cassette names
+    surface: Surface
+    model: str | None = None
+    params: tuple[tuple[str, str], ...] = ()  # query parameters besides model, in order
+    json_body: Any = None  # for body == "json"
+    send: tuple[dict[str, Any], ...] = ()  # text frames sent after the handshake (agent Settings)
+    expect: Expectation | None = None  # intrinsic: what Deepgram does whatever the account
+    tags: tuple[str, ...] = ()
+    why: str = ""  # why this combination exists, shown in the report
+
+    @property
+    def variant(self) -> str:
+        return self.id.split("::", 1)[1] if "::" in self.id else self.id
+
+    def query(self) -> list[tuple[str, str]]:
+        """The query string pairs, model first (never a key: keys go in headers only)."""
+        pairs: list[tuple[str, str]] = []
+        if self.model and self.surface.model_param:
+            pairs.append(("model", self.model))
+        pairs.extend(self.params)
+        return pairs
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A server message on an accepted stream: JSON text parsed, binary summarised."""
+
+    kind: Literal["text", "binary"]
+    at_ms: float
+    data: Any = None  # parsed JSON (dict) or the raw text; None for binary
+    size: int = 0
+
+    @property
+    def type(self) -> str | None:
+        return self.data.get("type") if isinstance(self.data, dict) else None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of a probe, kept so retries are shown and never hidden."""
+
+    status: int | None
+    error: str | None
+    latency_ms: float
+    waited_ms: float = 0.0  # backoff slept before this try
+    retry_after_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a probe would put on a real bill."""
+
+    requests: int = 0
+    audio_seconds: float = 0.0
+    characters: int = 0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.requests + other.requests,
+            round(self.audio_seconds + other.audio_seconds, 3),
+            self.characters + other.characters,
+        )
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """What was sent, with no secret: the auth scheme only, never the credential."""
+
+    method: str
+    url: str  # scheme://host/path?query, never a key
+    auth_scheme: str | None  # "Token", "Bearer", None
+    body_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Raw facts from one probe. The only thing the probe runner produces."""
+
+    status: int | None  # HTTP status; 101 for an accepted WebSocket handshake; None when no answer
+    headers: dict[str, str] = field(default_factory=dict)  # allow-listed, lower-case names
+    body: Any = None  # parsed JSON, or text (bounded), or None
+    body_kind: Literal["json", "text", "binary", "empty"] = "empty"
+    body_size: int = 0
+    content_type: str | None = None
+    frames: tuple[Frame, ...] = ()
+    close_code: int | None = None
+    close_reason: str | None = None
+    error: str | None = None  # "timeout:connect", "timeout:read", "refused", "reset", "dns", "tls", ...
+    error_detail: str | None = None
+    latency_ms: float = 0.0
+    attempts: tuple[Attempt, ...] = ()
+    cost: Cost = Cost()
+    request: RequestSummary | None = None
+    at: str = ""  # UTC ISO time the probe started
+
+    @property
+    def tries(self) -> int:
+        return max(1, len(self.attempts))
+
+    @property
+    def request_id(self) -> str | None:
+        rid = self.headers.get("dg-request-id")
+        if rid:
+            return rid
+        if isinstance(self.body, dict):
+            for key in ("request_id", "requestId"):
+                if isinstance(self.body.get(key), str):
+                    return str(self.body[key])
+            meta = self.body.get("metadata")
+            if isinstance(meta, dict) and isinstance(meta.get("request_id"), str):
+                return str(meta["request_id"])
+        for frame in self.frames:
+            if frame.type and isinstance(frame.data, dict) and isinstance(frame.data.get("request_id"), str):
+                return str(frame.data["request_id"])
+        return None
+
+    @property
+    def dg_error(self) -> str | None:
+        return self.headers.get("dg-error")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A verdict with Deepgram's own words and the detail that decided it."""
+
+    verdict: Verdict
+    reason: str  # one sentence a person can read
+    err_code: str | None = None
+    err_msg: str | None = None
+    parameter: str | None = None  # the offending query parameter(s), comma-joined
+    model: str | None = None
+    right_endpoint: str | None = None  # for WRONG_ENDPOINT
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact shown to a reader: a label and a value, optionally from a control probe."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """A control probe run to tell causes apart (known-good model, bogus model, no key, ...)."""
+
+    purpose: str  # "known_good_model", "bogus_model", "minimal_params", "no_key", "public_models", ...
+    combo_id: str
+    status: int | None
+    verdict: Verdict
+    request_id: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a cell came out as it did: a root cause, the evidence and one sentence to act on."""
+
+    cause: str  # stable id, e.g. "malformed_request", "not_entitled", "no_such_model", "wrong_endpoint"
+    title: str  # one line, e.g. "Unknown query parameter `channels` on /v2/listen"
+    remedy: str  # one sentence
+    severity: int  # higher = more serious, used to order the report panel
+    is_entitlement: bool  # False says plainly: this is not an entitlement problem
+    evidence: tuple[Evidence, ...] = ()
+    controls: tuple[ControlResult, ...] = ()
+    ticket: str | None = None  # ready-to-send support text for unexpected denies
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (account, combination) through the whole pipeline."""
+
+    account: str
+    combo_id: str
+    surface: str
+    variant: str
+    model: str | None
+    expectation: Expectation
+    outcome: Outcome
+    judgement: Judgement | None
+    observation: Observation | None  # None when skipped
+    diagnosis: Diagnosis | None = None
+    skipped_reason: str | None = None
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.account}::{self.combo_id}"
+
+    @property
+    def retried(self) -> bool:
+        return self.observation is not None and self.observation.tries > 1
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What the report may say about an account: never the key, only its fingerprint."""
+
+    alias: str
+    fingerprint: str | None
+    project_id: str | None
+    base_url: str
+    key_source: str  # "env:DEEPGRAM_API_KEY", "file:...", "literal (fake)", "none"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A change against a baseline run for one cell."""
+
+    account: str
+    combo_id: str
+    change: Literal["gained", "lost", "changed"]
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The one document the report, the pytest layer, `diff` and CI read."""
+
+    schema_version: int
+    tool_version: str
+    mode: str  # fake | live | replay
+    started_at: str
+    finished_at: str
+    complete: bool  # False when interrupted: what finished is still here
+    accounts: tuple[AccountInfo, ...]
+    cells: tuple[Cell, ...]
+    targets: dict[str, str] = field(default_factory=dict)  # rest/ws/agent base URLs
+    cost: Cost = Cost()
+    cassettes: dict[str, Any] = field(default_factory=dict)  # replay: recorded_at, age, warning
+    drift: tuple[Drift, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        out = {o.value: 0 for o in Outcome}
+        for cell in self.cells:
+            out[cell.outcome.value] += 1
+        return out
+
+    @property
+    def contract_broken(self) -> bool:
+        return any(c.outcome.breaks_contract for c in self.cells) or any(d.change == "lost" for d in self.drift)
+
+
+SCHEMA_VERSION = 1
