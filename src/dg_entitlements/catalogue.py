@@ -59,13 +59,16 @@ def parse_expectation(value: Any, file: str, key: str, success_status: int | Non
     if isinstance(value, dict):
         unknown = set(value) - {"status", "verdict"}
         if unknown:
-            raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", "an expectation has only status and verdict")
+            raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}",
+                              "an expectation has only status and verdict")
         if "verdict" not in value:
             raise ConfigError(file, key, "expectation has no verdict", 'add verdict = "entitled" (or another verdict)')
         verdict = parse_verdict(value["verdict"], file, f"{key}.verdict")
         status = value.get("status")
-        if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599):
-            raise ConfigError(file, f"{key}.status", f"status {status!r} is not an HTTP status", "use a number such as 403")
+        bad = not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
+        if status is not None and bad:
+            raise ConfigError(file, f"{key}.status", f"status {status!r} is not an HTTP status",
+                              "use a number such as 403")
         return Expectation(verdict=verdict, status=status, source=f"{file}: {key}")
     raise ConfigError(file, key, f"expectation must be a verdict name or a table, got {type(value).__name__}",
                       'write "entitled" or { status = 403, verdict = "not_entitled" }')
@@ -102,7 +105,8 @@ def _surface(name: str, raw: Any, file: str) -> Surface:
     return Surface(
         name=name, transport=transport, method=method, path=path, host=host,
         auth=bool(_typed(raw.get("auth", True), bool, file, f"{key}.auth", "true or false")),
-        body=body, model_param=bool(_typed(raw.get("model_param", True), bool, file, f"{key}.model_param", "true or false")),
+        body=body,
+        model_param=bool(_typed(raw.get("model_param", True), bool, file, f"{key}.model_param", "true or false")),
         close_message=close, family=str(raw.get("family", "")), title=str(raw.get("title", f"{method} {path}")),
         success_status=int(raw.get("success_status", 101 if transport == "ws" else 200)),
     )

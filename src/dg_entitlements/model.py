@@ -185,6 +185,7 @@ class Observation:
     frames: tuple[Frame, ...] = ()
     close_code: int | None = None
     close_reason: str | None = None
+    closed_by: Literal["server", "client"] | None = None  # who ended an accepted stream
     error: str | None = None  # "timeout:connect", "timeout:read", "refused", "reset", "dns", "tls", ...
     error_detail: str | None = None
     latency_ms: float = 0.0

@@ -1,1 +1,1 @@
-"""probe"""
+"""The probe runner: the only part of the suite that does network I/O."""

@@ -1,0 +1,47 @@
+"""Keys are never matched on, never stored: each maps to a stable, non-secret account alias.
+
+The known vcrpy pitfall: with the Authorization header filtered out, two accounts calling the same
+URL replay each other's answers. So the header is rewritten to `alias:<alias>` before recording
+and before matching; the rewrite is idempotent because vcrpy may apply it twice to one request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+ALIAS_PREFIX = "alias:"
+PUBLIC = "_public"  # requests sent without a key (GET /v1/models): the same for every account
+
+
+class AliasMap:
+    def __init__(self, key_to_alias: Mapping[str, str]) -> None:
+        self._map = dict(key_to_alias)
+
+    def alias_for_credential(self, credential: str | None) -> str | None:
+        if credential is None:
+            return None
+        return self._map.get(credential)
+
+    def alias_for_authorization(self, value: str | None) -> str:
+        """'Token KEY' / 'Bearer JWT' / 'alias:x' -> the alias; no header -> PUBLIC; unknown -> 'unknown'."""
+        if not value:
+            return PUBLIC
+        value = value.strip()
+        if value.startswith(ALIAS_PREFIX):
+            return value[len(ALIAS_PREFIX):]
+        _, _, credential = value.partition(" ")
+        return self._map.get(credential.strip()) or self._map.get(value) or "unknown"
+
+    def alias_for_subprotocol(self, value: str | None) -> str | None:
+        """Browser form: 'token, KEY[, more...]'."""
+        if not value:
+            return None
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) >= 2 and parts[0].lower() in ("token", "bearer"):
+            return self._map.get(parts[1])
+        return None
+
+
+def replay_credential(alias: str) -> str:
+    """What a replayed account sends when its real key is not at hand: clearly not a key."""
+    return f"dgreplay-{alias}"

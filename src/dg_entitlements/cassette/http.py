@@ -1,0 +1,155 @@
+"""vcrpy for HTTP: one YAML cassette per account (`<cassettes>/<alias>/http.yaml`), matched by alias.
+
+vcrpy patches httpx globally, so one cassette context serves the whole concurrent run; a persister
+of ours splits it into one file per account on save and merges the files on load. Requests sent
+without a key (GET /v1/models) are the same for every account and live in `_public/http.yaml`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from vcr import VCR
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.request import Request as VcrRequest
+from vcr.serialize import deserialize, serialize
+
+from ..errors import ConfigError
+from ..fsutil import atomic_write_text
+from ..probe.answers import SECRET_FIELDS
+from ..secrets import scrub
+from .aliases import ALIAS_PREFIX, AliasMap
+
+HTTP_FILE = "http.yaml"
+KEEP_RESPONSE_HEADERS = {"content-type", "dg-request-id", "dg-error", "dg-project-id", "dg-model-name",
+                         "dg-model-uuid", "dg-char-count", "retry-after", "content-length"}
+
+
+def request_key(method: str, uri: str) -> tuple[str, str, str]:
+    parts = urlsplit(uri)
+    return (method.upper(), parts.path, parts.query)
+
+
+def _alias_of(request: Any) -> str:
+    value = request.headers.get("authorization") or request.headers.get("Authorization") or ""
+    return value[len(ALIAS_PREFIX):] if value.startswith(ALIAS_PREFIX) else "_public"
+
+
+def _redact_json_bytes(raw: bytes) -> bytes:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    from ..probe.answers import redact_secrets
+
+    if (isinstance(data, dict) and set(k.lower() for k in data) & SECRET_FIELDS) or isinstance(data, list):
+        return json.dumps(redact_secrets(data)).encode()
+    return raw
+
+
+class SplitPersister:
+    """Save: one file per alias (merged with what the file had). Load: every alias file, merged."""
+
+    directory: Path = Path("fixtures/cassettes")
+    aliases: tuple[str, ...] = ()
+
+    @classmethod
+    def load_cassette(cls, cassette_path: str, serializer: str) -> tuple[list[Any], list[Any]]:
+        requests: list[Any] = []
+        responses: list[Any] = []
+        for alias in (*cls.aliases, "_public"):
+            path = cls.directory / alias / HTTP_FILE
+            if not path.is_file():
+                continue
+            reqs, resps = read_http_cassette(path)
+            requests.extend(reqs)
+            responses.extend(resps)
+        if not requests:
+            raise CassetteNotFoundError()
+        return requests, responses
+
+    @classmethod
+    def save_cassette(cls, cassette_path: str, cassette_dict: dict[str, Any], serializer: str) -> None:
+        by_alias: dict[str, dict[tuple[str, str, str], tuple[Any, Any]]] = {}
+        for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True):
+            by_alias.setdefault(_alias_of(req), {})[request_key(req.method, req.uri)] = (req, resp)
+        for alias, fresh in by_alias.items():
+            path = cls.directory / alias / HTTP_FILE
+            merged: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+            if path.is_file():
+                for req, resp in zip(*read_http_cassette(path), strict=True):
+                    merged[request_key(req.method, req.uri)] = (req, resp)
+            merged.update(fresh)
+            items = [merged[k] for k in sorted(merged)]
+            text = serialize({"requests": [r for r, _ in items], "responses": [r for _, r in items]}, "yaml")
+            atomic_write_text(path, scrub(text))
+
+
+def read_http_cassette(path: Path) -> tuple[list[Any], list[Any]]:
+    """Parse one YAML cassette; a corrupt or hand-broken file is one ConfigError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        requests, responses = deserialize(text, "yaml")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(str(path), "", f"corrupt HTTP cassette: {exc.__class__.__name__}: {str(exc)[:120]}",
+                          "re-record it (make record) or restore it from git") from None
+    for i, resp in enumerate(responses):
+        if not isinstance(resp, dict) or "status" not in resp or "body" not in resp:
+            raise ConfigError(str(path), f"interactions[{i}].response", "corrupt HTTP cassette: no status/body",
+                              "re-record it (make record) or restore it from git")
+    return list(requests), list(responses)
+
+
+def recorded_keys(path: Path) -> set[tuple[str, str, str]]:
+    if not path.is_file():
+        return set()
+    requests, _ = read_http_cassette(path)
+    return {request_key(r.method, r.uri) for r in requests}
+
+
+def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, record: bool) -> VCR:
+    """The one VCR configuration for both recording and replay, so both rewrite requests the same way."""
+    SplitPersister.directory = directory
+    SplitPersister.aliases = tuple(aliases)
+
+    def before_record_request(request: VcrRequest) -> VcrRequest:
+        value = request.headers.get("Authorization") or request.headers.get("authorization")
+        for name in [h for h in request.headers if h.lower() in ("authorization", "user-agent")]:
+            del request.headers[name]
+        alias = alias_map.alias_for_authorization(value)
+        if value is not None:
+            request.headers["Authorization"] = ALIAS_PREFIX + alias
+        return request
+
+    def before_record_response(response: dict[str, Any]) -> dict[str, Any]:
+        response["headers"] = {k: v for k, v in response.get("headers", {}).items()
+                               if k.lower() in KEEP_RESPONSE_HEADERS}
+        body = response.get("body", {})
+        if isinstance(body, dict) and isinstance(body.get("string"), bytes):
+            body["string"] = _redact_json_bytes(body["string"])
+        return response
+
+    def match_account(r1: VcrRequest, r2: VcrRequest) -> None:
+        a1, a2 = _alias_of(r1), _alias_of(r2)
+        if a1 != a2:
+            raise AssertionError(f"account {a1} != {a2}")
+
+    vcr = VCR(
+        record_mode="all" if record else "none",
+        before_record_request=before_record_request,
+        before_record_response=before_record_response,
+        match_on=MATCH_ON,
+        decode_compressed_response=True,
+        serializer="yaml",
+    )
+    vcr.register_matcher("account", match_account)
+    vcr.register_persister(SplitPersister)
+    return vcr
+
+
+MATCH_ON: tuple[str, ...] = ("method", "path", "query", "account")

@@ -1,0 +1,92 @@
+"""Recording wraps a fake or live run: vcrpy sees the HTTP, a probe observer sees the WebSocket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .. import __version__
+from ..accounts import resolve_key
+from ..fsutil import atomic_write_text
+from ..model import Observation
+from ..probe.runner import PROBE_OBSERVER, ProbeJob, utc_now
+from ..probe.target import Target
+from ..secrets import scrub
+from .aliases import PUBLIC, AliasMap
+from .http import make_vcr
+from .ws import WsStream, load_ws, stream_from_observation, to_json
+
+if TYPE_CHECKING:
+    from ..modes import Loaded
+
+WS_FILE = "ws.json"
+META_FILE = "meta.json"
+
+
+def alias_map_for(loaded: Loaded, aliases: list[str], replay: bool) -> AliasMap:
+    from .aliases import replay_credential
+
+    mapping = {}
+    for alias in aliases:
+        account = loaded.accounts.get(alias)
+        key = resolve_key(account, required=False)
+        if key is not None:
+            mapping[key.reveal()] = alias
+        mapping[replay_credential(alias)] = alias
+    return AliasMap(mapping)
+
+
+@contextlib.contextmanager
+def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[str, Any]]:
+    directory = loaded.options.path(loaded.options.cassettes)
+    aliases = sorted(targets)
+    alias_map = alias_map_for(loaded, aliases, replay=False)
+    streams: dict[str, dict[tuple[str, str], WsStream]] = {}
+
+    def observe(job: ProbeJob, observation: Observation) -> None:
+        if job.request.transport != "ws":
+            return
+        alias = alias_map.alias_for_credential(job.key.reveal() if job.key and job.request.auth else None) or PUBLIC
+        parts = urlsplit(job.request.url)
+        stream = stream_from_observation(parts.path, parts.query, observation)
+        streams.setdefault(alias, {})[stream.key] = stream
+
+    recorded_at = utc_now()
+    token = PROBE_OBSERVER.set(observe)
+    vcr = make_vcr(directory, aliases, alias_map, record=True)
+    try:
+        with vcr.use_cassette(str(directory / "http")):
+            yield {"recording": True, "recorded_at": recorded_at}
+    finally:
+        PROBE_OBSERVER.reset(token)
+        host = next(iter(targets.values())).rest if targets else ""
+        for alias in aliases:
+            meta = {"schema": 1, "recorded_at": recorded_at, "host": host, "tool_version": __version__,
+                    "account": alias, "mode": loaded.options.mode}
+            path = directory / alias / WS_FILE
+            merged: dict[tuple[str, str], WsStream] = {}
+            if path.is_file():
+                merged.update(load_ws(path)[1])
+            merged.update(streams.get(alias, {}))
+            atomic_write_text(path, scrub(to_json(list(merged.values()), meta)))
+            atomic_write_text(directory / alias / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def read_meta(directory: Path, alias: str) -> dict[str, Any] | None:
+    path = directory / alias / META_FILE
+    if not path.is_file():
+        return None
+    from ..errors import ConfigError
+
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("recorded_at"), str):
+            raise ValueError("no recorded_at")
+        return meta
+    except (OSError, ValueError) as exc:
+        raise ConfigError(str(path), "recorded_at", f"corrupt cassette metadata: {exc}",
+                          "re-record it (make record) or restore it from git") from None

@@ -1,0 +1,161 @@
+"""Replay: HTTP from vcrpy with recording forbidden; WebSocket cassettes served by the fake server.
+
+Before anything is sent, every selected combination is looked up in the cassettes: a missing one is
+one line naming the combination, the file and the command that records it (exit 2), never a
+vcrpy traceback halfway through the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from starlette.responses import Response
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..errors import ConfigError
+from ..probe.request import build_request
+from ..probe.target import Target
+from .aliases import PUBLIC, AliasMap
+from .http import HTTP_FILE, make_vcr, recorded_keys
+from .record import META_FILE, WS_FILE, alias_map_for, read_meta
+from .ws import WsStream, load_ws
+
+if TYPE_CHECKING:
+    from ..modes import Loaded
+
+RECORD_HINT = "record it: make record (or dg-entitlements check --dg-record ...)"
+PLACEHOLDER = Target("http://replay.invalid", "ws://replay.invalid", "ws://replay.invalid")
+PROJECT_WILDCARD = "\x00project\x00"
+
+
+def _matches(path: str, pattern: str) -> bool:
+    if PROJECT_WILDCARD not in pattern:
+        return path == pattern
+    head, _, tail = pattern.partition(PROJECT_WILDCARD)
+    return path.startswith(head) and path.endswith(tail) and "/" not in path[len(head):len(path) - len(tail)]
+
+
+def check_coverage(loaded: Loaded, pairs: Sequence[tuple[str, str]], directory: Path,
+                   ws: dict[str, dict[tuple[str, str], WsStream]]) -> None:
+    """Every selected (account, combination) has a recorded answer, or one clear ConfigError."""
+    combos = loaded.catalogue.by_id()
+    http_keys: dict[str, set[tuple[str, str, str]]] = {}
+    for alias, combo_id in pairs:
+        combo = combos[combo_id]
+        request = build_request(combo, PLACEHOLDER, project_id=PROJECT_WILDCARD)
+        owner = alias if request.auth else PUBLIC
+        parts = urlsplit(request.url)
+        if request.transport == "ws":
+            file = directory / alias / WS_FILE
+            found = any(_matches(p, parts.path) and q == parts.query for p, q in ws.get(alias, {}))
+        else:
+            file = directory / owner / HTTP_FILE
+            if owner not in http_keys:
+                http_keys[owner] = recorded_keys(file)
+            found = any(m == request.method and _matches(p, parts.path) and q == parts.query
+                        for m, p, q in http_keys[owner])
+        if not found:
+            raise ConfigError(str(file), f"{alias}::{combo_id}", "no recorded answer for this combination",
+                              RECORD_HINT)
+
+
+def age_info(metas: dict[str, dict[str, Any]], max_age_days: int, now: datetime | None = None) -> dict[str, Any]:
+    """How old the cassettes are; past the configured age the report warns."""
+    now = now or datetime.now(UTC)
+    oldest = min(metas.values(), key=lambda m: m["recorded_at"])
+    recorded = datetime.fromisoformat(oldest["recorded_at"].replace("Z", "+00:00"))
+    age_days = round((now - recorded).total_seconds() / 86400, 1)
+    info: dict[str, Any] = {"recorded_at": oldest["recorded_at"], "age_days": age_days,
+                            "hosts": sorted({str(m.get("host", "")) for m in metas.values()}),
+                            "max_age_days": max_age_days}
+    if age_days > max_age_days:
+        info["warning"] = (f"cassettes are {age_days:.0f} days old (limit {max_age_days}): re-record them "
+                           "against live Deepgram so replay still says what Deepgram says")
+    return info
+
+
+WsResponder = Callable[[WebSocket], Awaitable[bool]]
+
+
+def make_responder(alias_map: AliasMap, ws: dict[str, dict[tuple[str, str], WsStream]]) -> WsResponder:
+    """Serve recorded WebSocket answers: the same handshake status, headers, body, frames and close."""
+
+    async def respond(websocket: WebSocket) -> bool:
+        alias = alias_map.alias_for_authorization(websocket.headers.get("authorization"))
+        stream = ws.get(alias, {}).get((websocket.url.path, websocket.url.query))
+        if stream is None:
+            await websocket.send_denial_response(Response(
+                f"no WebSocket cassette for {alias} {websocket.url.path}?{websocket.url.query}",
+                status_code=599, media_type="text/plain"))
+            return True
+        if stream.status != 101:
+            await _deny(websocket, stream)
+            return True
+        await websocket.accept(headers=[(k.encode(), v.encode()) for k, v in stream.headers.items()
+                                        if k.startswith("dg-")])
+        for frame in stream.frames:
+            if frame["kind"] == "binary":
+                await websocket.send_bytes(b"\x00" * int(frame.get("size", 0)))
+            else:
+                data = frame.get("data")
+                await websocket.send_text(data if isinstance(data, str) else json.dumps(data))
+        if stream.closed_by == "server":
+            await _wait_for_client_message(websocket)
+            await websocket.close(code=stream.close_code or 1000, reason=stream.close_reason or "")
+        else:
+            await _wait_for_client_message(websocket, until_disconnect=True)
+        return True
+
+    return respond
+
+
+async def _deny(websocket: WebSocket, stream: WsStream) -> None:
+    body = stream.body
+    raw = json.dumps(body) if isinstance(body, (dict, list)) else (body or "")
+    headers = {k: v for k, v in stream.headers.items() if k not in ("content-length", "content-type")}
+    media = stream.headers.get("content-type", "application/json" if isinstance(body, (dict, list)) else "text/plain")
+    await websocket.send_denial_response(Response(raw, status_code=stream.status or 500, headers=headers,
+                                                  media_type=media))
+
+
+async def _wait_for_client_message(websocket: WebSocket, until_disconnect: bool = False) -> None:
+    import asyncio
+
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if not until_disconnect:
+                    return
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
+        return
+
+
+@contextlib.contextmanager
+def replay_context(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[WsResponder, dict[str, Any]]]:
+    directory = loaded.options.path(loaded.options.cassettes)
+    aliases = sorted({a for a, _ in pairs})
+    metas: dict[str, dict[str, Any]] = {}
+    ws: dict[str, dict[tuple[str, str], WsStream]] = {}
+    for alias in aliases:
+        meta = read_meta(directory, alias)
+        if meta is None:
+            raise ConfigError(str(directory / alias / META_FILE), alias,
+                              f"no cassettes for account alias {alias!r}", RECORD_HINT)
+        metas[alias] = meta
+        ws_path = directory / alias / WS_FILE
+        ws[alias] = load_ws(ws_path)[1] if ws_path.is_file() else {}
+    check_coverage(loaded, pairs, directory, ws)
+    alias_map = alias_map_for(loaded, aliases, replay=True)
+    vcr = make_vcr(directory, aliases, alias_map, record=False)
+    info = age_info(metas, loaded.options.max_cassette_age_days) | {"directory": str(directory)}
+    with vcr.use_cassette(str(directory / "http"), allow_playback_repeats=True):
+        yield make_responder(alias_map, ws), info

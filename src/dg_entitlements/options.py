@@ -1,0 +1,78 @@
+"""The suite's options, shared by the pytest plugin and the CLI so both accept exactly the same flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MODES = ("fake", "live", "replay")
+DEFAULT_CATALOGUE = "fixtures/catalogue.toml"
+DEFAULT_FAKE_CONFIG = "fixtures/fake-deepgram.toml"
+DEFAULT_CASSETTES = "fixtures/cassettes"
+DEFAULT_ACCOUNTS = {"fake": "fixtures/accounts/fake.toml", "live": "fixtures/accounts/live.toml",
+                    "replay": "fixtures/accounts/fake.toml"}
+DEFAULT_CONCURRENCY = {"fake": 32, "replay": 32, "live": 4}
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    mode: str = "fake"
+    base_url: str | None = None
+    accounts: str | None = None
+    catalogue: str = DEFAULT_CATALOGUE
+    fake_config: str = DEFAULT_FAKE_CONFIG
+    fake_latency_ms: int | None = None
+    concurrency: int | None = None
+    record: bool = False
+    cassettes: str = DEFAULT_CASSETTES
+    baseline: str | None = None
+    controls: bool = True
+    budget: str | None = None
+    report_dir: str = "reports"
+    max_cassette_age_days: int = 90
+    root: str = "."
+
+    def path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else Path(self.root) / p
+
+    @property
+    def accounts_file(self) -> Path:
+        return self.path(self.accounts or DEFAULT_ACCOUNTS[self.mode])
+
+    @property
+    def effective_concurrency(self) -> int:
+        return self.concurrency or DEFAULT_CONCURRENCY[self.mode]
+
+
+def add_options(group: Any) -> None:
+    """Register the options on a pytest option group (argparse-like `addoption`)."""
+    group.addoption("--dg-mode", choices=MODES, default="fake",
+                    help="fake (embedded fake Deepgram, default), live (real Deepgram), replay (cassettes)")
+    group.addoption("--dg-base-url", default=None,
+                    help="live: regional, dedicated or self-hosted base URL, e.g. https://api.eu.deepgram.com")
+    group.addoption("--dg-accounts", default=None, help="accounts + expectations TOML (default per mode)")
+    group.addoption("--dg-catalogue", default=DEFAULT_CATALOGUE, help="combinations TOML")
+    group.addoption("--dg-fake-config", default=DEFAULT_FAKE_CONFIG, help="what the embedded fake serves")
+    group.addoption("--dg-fake-latency-ms", type=int, default=None, help="latency the fake adds to every answer")
+    group.addoption("--dg-concurrency", type=int, default=None, help="probes at once (default: 4 live, 32 fake)")
+    group.addoption("--dg-record", action="store_true", help="write cassettes from this run (fake or live)")
+    group.addoption("--dg-cassettes", default=DEFAULT_CASSETTES, help="cassette folder")
+    group.addoption("--dg-baseline", default=None, help="a previous run's JSON: report drift, fail on a loss")
+    group.addoption("--dg-no-controls", action="store_true", help="no control probes (they cost requests)")
+    group.addoption("--dg-budget", default=None, help="live cap: requests=N,audio=SECONDS,chars=N")
+    group.addoption("--dg-report-dir", default="reports", help="where entitlements.json is written")
+    group.addoption("--dg-max-cassette-age-days", type=int, default=90, help="warn past this cassette age")
+
+
+def options_from_pytest(config: Any) -> SuiteOptions:
+    get = config.getoption
+    return SuiteOptions(
+        mode=get("dg_mode"), base_url=get("dg_base_url"), accounts=get("dg_accounts"),
+        catalogue=get("dg_catalogue"), fake_config=get("dg_fake_config"), fake_latency_ms=get("dg_fake_latency_ms"),
+        concurrency=get("dg_concurrency"), record=get("dg_record"), cassettes=get("dg_cassettes"),
+        baseline=get("dg_baseline"), controls=not get("dg_no_controls"), budget=get("dg_budget"),
+        report_dir=get("dg_report_dir"), max_cassette_age_days=get("dg_max_cassette_age_days"),
+        root=str(config.rootpath),
+    )

@@ -1,0 +1,121 @@
+"""Probe many requests at once, bounded, each with visible retries: the one place the suite waits.
+
+pytest runs tests one at a time; the network must not. Every selected probe is started together
+under a semaphore, and each finished Observation is handed back as soon as it exists, so an
+interrupted run still has everything that finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Hashable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..model import Attempt, Cost, Observation, RequestSummary
+from ..secrets import ApiKey
+from .http import http_try, make_client
+from .request import ProbeRequest
+from .retry import RetryBudget, RetryPolicy, backoff_delay, is_transient, parse_retry_after
+from .timeouts import Timeouts
+from .ws import ws_try
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    ident: Hashable  # what the caller indexes results by, e.g. (account, combo id)
+    request: ProbeRequest
+    key: ApiKey | None
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    concurrency: int = 16
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    loopback: bool = True
+    seed: int = 0
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _summary(req: ProbeRequest, key: ApiKey | None) -> RequestSummary:
+    """Path and query only: the host is the run's target, and a replayed run must equal its recording."""
+    parts = urlsplit(req.url)
+    url = parts.path + (f"?{parts.query}" if parts.query else "")
+    return RequestSummary(method=req.method, url=url, auth_scheme="Token" if (req.auth and key) else None,
+                          body_bytes=len(req.body))
+
+
+ProbeObserver = Callable[["ProbeJob", Observation], None]
+# Set by a recording context: sees every probe of the run (cells, discovery, controls) as it ends.
+PROBE_OBSERVER: ContextVar[ProbeObserver | None] = ContextVar("dg_probe_observer", default=None)
+
+
+async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings: ProbeSettings,
+                             budget: RetryBudget, rng: random.Random) -> Observation:
+    req = job.request
+    at = utc_now()
+    attempts: list[Attempt] = []
+    waited = 0.0
+    started = time.perf_counter()
+    fields: dict[str, Any] = {}
+    while True:
+        if req.transport == "ws":
+            fields = await ws_try(req, job.key, settings.timeouts, settings.loopback)
+        else:
+            fields = await http_try(client, req, job.key)
+        status, error = fields.get("status"), fields.get("error")
+        retry_after = parse_retry_after(fields.get("headers", {}).get("retry-after"))
+        attempts.append(Attempt(status=status, error=error, latency_ms=round(fields.get("latency_ms", 0.0), 1),
+                                waited_ms=round(waited * 1000, 1), retry_after_s=retry_after))
+        if not is_transient(status, error) or len(attempts) >= settings.retry.max_tries:
+            break
+        delay = backoff_delay(len(attempts), retry_after, settings.retry, rng)
+        elapsed = time.perf_counter() - started
+        if elapsed + delay > settings.retry.max_probe_s or not budget.take(delay):
+            break
+        waited = delay
+        await asyncio.sleep(delay)
+    cost = Cost(requests=len(attempts), audio_seconds=req.cost.audio_seconds * len(attempts),
+                characters=req.cost.characters * len(attempts))
+    fields["latency_ms"] = round(fields.get("latency_ms", 0.0), 1)
+    return Observation(attempts=tuple(attempts), cost=cost, request=_summary(req, job.key), at=at, **fields)
+
+
+async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
+                     on_done: Callable[[ProbeJob, Observation], None] | None = None) -> dict[Hashable, Observation]:
+    """Probe every job once (plus transient retries), at most `concurrency` at a time.
+
+    Results are collected as they finish; if the run is cancelled, what finished is returned by
+    the caller through `on_done`, which has already seen it.
+    """
+    results: dict[Hashable, Observation] = {}
+    if not jobs:
+        return results
+    observer = PROBE_OBSERVER.get()
+    semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+    budget = RetryBudget(settings.retry.max_run_retry_s)
+    rng = random.Random(settings.seed)
+    async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as client:
+
+        async def one(job: ProbeJob) -> None:
+            async with semaphore:
+                observation = await probe_with_retries(job, client, settings, budget, rng)
+            results[job.ident] = observation
+            if observer is not None:
+                observer(job, observation)
+            if on_done is not None:
+                on_done(job, observation)
+
+        await asyncio.gather(*(one(job) for job in jobs))
+    return results

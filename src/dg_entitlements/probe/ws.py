@@ -1,0 +1,111 @@
+"""One WebSocket try: the raw handshake read by us, so Deepgram's status, headers and body survive.
+
+Handshake-only by default: accepted, the first server messages read for a short window, the
+combination's messages sent (the agent's Settings), then the polite close message (CloseStream /
+Close) and a bounded wait for the server to close. No audio is sent, so a live probe costs nothing
+but a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from ..model import Frame
+from ..secrets import ApiKey
+from .answers import allowed_headers, parse_body, parse_frame_text
+from .errors import describe, network_error_kind
+from .http import USER_AGENT, auth_headers
+from .request import ProbeRequest
+from .timeouts import Timeouts
+
+
+def _frame(message: str | bytes, started: float) -> Frame:
+    at_ms = round((time.perf_counter() - started) * 1000, 1)
+    if isinstance(message, bytes):
+        return Frame(kind="binary", at_ms=at_ms, size=len(message))
+    return Frame(kind="text", at_ms=at_ms, data=parse_frame_text(message), size=len(message))
+
+
+async def _read_window(ws: ClientConnection, seconds: float, frames: list[Frame], limit: int, started: float) -> bool:
+    """Read server messages for `seconds`; True if the server closed meanwhile."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        try:
+            message = await asyncio.wait_for(ws.recv(), remaining)
+        except TimeoutError:
+            return False
+        except ConnectionClosed:
+            return True
+        if len(frames) < limit:
+            frames.append(_frame(message, started))
+
+
+async def ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool) -> dict[str, Any]:
+    """Fields of an Observation for one try; never raises for network trouble and never hangs."""
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeouts.attempt_s):
+            return await _ws_try(req, key, timeouts, loopback, started)
+    except TimeoutError:
+        return {"status": None, "error": "timeout:stalled", "latency_ms": (time.perf_counter() - started) * 1000,
+                "error_detail": f"no progress within {timeouts.attempt_s:.0f} s"}
+
+
+async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool,
+                  started: float) -> dict[str, Any]:
+    try:
+        ws = await connect(
+            req.url, additional_headers=auth_headers(key, req.auth), user_agent_header=USER_AGENT,
+            proxy=None if loopback else True, open_timeout=timeouts.connect_s + timeouts.read_s,
+            close_timeout=timeouts.close_s, ping_interval=None, max_size=2**22, compression=None,
+        )
+    except InvalidStatus as exc:
+        response = exc.response
+        raw = bytes(response.body or b"")
+        ctype = response.headers.get("content-type")
+        body, kind = parse_body(raw, ctype)
+        return {"status": response.status_code, "headers": allowed_headers(response.headers.raw_items()),
+                "body": body, "body_kind": kind, "body_size": len(raw), "content_type": ctype,
+                "latency_ms": (time.perf_counter() - started) * 1000}
+    except (WebSocketException, OSError, TimeoutError) as exc:
+        return {"status": None, "error": network_error_kind(exc, "handshake"), "error_detail": describe(exc),
+                "latency_ms": (time.perf_counter() - started) * 1000}
+    latency = (time.perf_counter() - started) * 1000
+    headers = allowed_headers(ws.response.headers.raw_items()) if ws.response else {}
+    frames: list[Frame] = []
+    error = None
+    closed_by = None
+    try:
+        closed = await _read_window(ws, timeouts.frame_window_s, frames, timeouts.max_frames, started)
+        if not closed:
+            for message in req.send:
+                await ws.send(json.dumps(message))
+            if req.send:
+                closed = await _read_window(ws, timeouts.frame_window_s, frames, timeouts.max_frames, started)
+        if not closed and req.close_message is not None:
+            await ws.send(json.dumps(req.close_message))
+            closed = await _read_window(ws, timeouts.close_s, frames, timeouts.max_frames, started)
+            if not closed:
+                error = "timeout:close"
+        closed_by = "server" if closed else "client"
+    except ConnectionClosed:
+        closed_by = "server"
+    finally:
+        if closed_by != "server":
+            await ws.close()
+    return {
+        "status": 101, "headers": headers, "frames": tuple(frames), "close_code": ws.close_code,
+        "close_reason": ws.close_reason, "closed_by": closed_by, "error": error,
+        "error_detail": "the server did not close the stream after our close message" if error else None,
+        "latency_ms": latency, "body_kind": "empty",
+    }

@@ -1,0 +1,104 @@
+"""The pure parts of the probe runner: requests, targets, retry policy, budgets, bodies."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from dg_entitlements.budget import Budget, parse_budget, within_budget
+from dg_entitlements.catalogue import load_catalogue
+from dg_entitlements.errors import ConfigError
+from dg_entitlements.model import Cost
+from dg_entitlements.probe.answers import allowed_headers, parse_body
+from dg_entitlements.probe.audio import probe_wav, wav_seconds
+from dg_entitlements.probe.request import MissingPrerequisite, build_request
+from dg_entitlements.probe.retry import RetryPolicy, backoff_delay, is_transient, parse_retry_after
+from dg_entitlements.probe.target import LIVE_TARGET, Target, target_from_base_url
+
+ROOT = Path(__file__).resolve().parents[2]
+COMBOS = load_catalogue(ROOT / "fixtures/catalogue.toml").by_id()
+LOCAL = Target("http://127.0.0.1:9", "ws://127.0.0.1:9", "ws://127.0.0.1:9")
+
+
+def test_requests_per_surface() -> None:
+    req = build_request(COMBOS["listen-v1-rest::nova-3"], LIVE_TARGET)
+    assert req.url == "https://api.deepgram.com/v1/listen?model=nova-3"
+    assert req.content_type == "application/octet-stream" and req.cost.audio_seconds == 1.0
+    ws = build_request(COMBOS["listen-v2-ws::flux-general-en"], LIVE_TARGET)
+    assert ws.url == "wss://api.deepgram.com/v2/listen?model=flux-general-en&encoding=linear16&sample_rate=16000"
+    assert ws.close_message == {"type": "CloseStream"} and ws.cost == Cost(requests=1)
+    agent = build_request(COMBOS["agent-v1-ws::converse"], LIVE_TARGET)
+    assert agent.url == "wss://agent.deepgram.com/v1/agent/converse"
+    speak = build_request(COMBOS["speak-v1-rest::aura-2-thalia-en"], LIVE_TARGET)
+    assert speak.body == b'{"text":"Hi."}' and speak.cost.characters == 3
+    assert not build_request(COMBOS["models-v1::list"], LIVE_TARGET).auth
+
+
+def test_project_paths_need_a_project_id() -> None:
+    with pytest.raises(MissingPrerequisite):
+        build_request(COMBOS["project-keys-v1::list"], LOCAL)
+    req = build_request(COMBOS["project-keys-v1::list"], LOCAL, project_id="p-1")
+    assert req.url == "http://127.0.0.1:9/v1/projects/p-1/keys"
+
+
+def test_base_url_forms() -> None:
+    eu = target_from_base_url("https://api.eu.deepgram.com/")
+    assert (eu.rest, eu.ws, eu.agent) == ("https://api.eu.deepgram.com", "wss://api.eu.deepgram.com",
+                                          "wss://api.eu.deepgram.com")
+    assert target_from_base_url("ws://localhost:8080").rest == "http://localhost:8080"
+    assert target_from_base_url("http://127.0.0.1:5").is_loopback and not eu.is_loopback
+    for bad in ["api.deepgram.com", "https://api.deepgram.com/?token=abc", "https://h/v1"]:
+        with pytest.raises(ConfigError):
+            target_from_base_url(bad)
+
+
+def test_transient_statuses_only() -> None:
+    for status in (429, 500, 502, 503, 504):
+        assert is_transient(status, None)
+    for status in (200, 101, 400, 401, 402, 403, 404, 405):
+        assert not is_transient(status, None)
+    assert is_transient(None, "refused") and is_transient(None, "timeout:read")
+
+
+def test_backoff_honours_retry_after_and_grows() -> None:
+    policy = RetryPolicy(base_delay_s=1.0, max_delay_s=8.0)
+    rng = random.Random(1)
+    assert backoff_delay(1, 2.5, policy, rng) == 2.5
+    assert backoff_delay(1, 60.0, policy, rng) == 8.0
+    firsts = [backoff_delay(1, None, policy, rng) for _ in range(50)]
+    thirds = [backoff_delay(3, None, policy, rng) for _ in range(50)]
+    assert all(0.5 <= d <= 1.0 for d in firsts) and all(2.0 <= d <= 4.0 for d in thirds)
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_epoch=1445412470.0) == 10.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_budget_parsing_and_fitting() -> None:
+    budget = parse_budget("requests=3,audio=1.5s,chars=5")
+    assert budget == Budget(requests=3, audio_seconds=1.5, characters=5)
+    costs = [Cost(1, 1.0, 0), Cost(1, 1.0, 0), Cost(1, 0.0, 3), Cost(1, 0.0, 3), Cost(1, 0.0, 0)]
+    assert within_budget(costs, budget) == [True, False, True, False, True]
+    assert within_budget(costs, None) == [True] * 5
+    for bad in ["gold=3", "requests", "audio=abc", "chars=-1"]:
+        with pytest.raises(ConfigError):
+            parse_budget(bad)
+
+
+def test_bodies_are_bounded_and_secrets_removed() -> None:
+    body, kind = parse_body(b'{"access_token":"abc.def.ghi","expires_in":30}', "application/json")
+    assert kind == "json" and body == {"access_token": "[redacted]", "expires_in": 30}
+    assert parse_body(b"Invalid credentials.", "text/plain") == ("Invalid credentials.", "text")
+    assert parse_body(b"RIFF\x00\x01", "audio/wav") == (None, "binary")
+    assert parse_body(b"x" * 10000, "text/plain")[0] == "x" * 4000
+    assert parse_body(b"", None) == (None, "empty")
+    headers = allowed_headers([("DG-Request-Id", "r1"), ("Set-Cookie", "s"), ("dg-error", "e")])
+    assert headers == {"dg-request-id": "r1", "dg-error": "e"}
+
+
+def test_probe_audio_is_one_second_of_wav() -> None:
+    assert wav_seconds(probe_wav()) == 1.0 and wav_seconds(b"not wav") == 0.0
