@@ -36,6 +36,9 @@ def cmd_check(args: Sequence[str]) -> int:
     from .options import SuiteOptions
 
     known, _ = _suite_parser().parse_known_args(list(args))
+    if known.dg_record and known.dg_mode == "replay":
+        raise ConfigError("--dg-record", "--dg-mode replay", "cannot record while replaying",
+                          "record with --dg-mode fake or --dg-mode live")
     options = SuiteOptions(
         mode=known.dg_mode, base_url=known.dg_base_url, accounts=known.dg_accounts, catalogue=known.dg_catalogue,
         fake_config=known.dg_fake_config, concurrency=known.dg_concurrency, record=known.dg_record,
@@ -44,13 +47,18 @@ def cmd_check(args: Sequence[str]) -> int:
     )
     loaded = load(options)
     check_keys(loaded)
+    if options.mode == "replay" and not any(a == "-k" or a.startswith(("-k", "-m")) for a in args):
+        from .cassette.replay import load_cassettes
+        from .modes import all_pairs
+
+        load_cassettes(loaded, all_pairs(loaded))  # one clear line before pytest starts, not mid-run
     contract = Path("tests/contract")
     if not contract.is_dir():
         raise ConfigError("tests/contract", "", "the contract tests are not here",
                           "run dg-entitlements from the repository root")
     report_dir = Path(known.dg_report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    pytest_args = [str(contract), "-q", "-rN", "-p", "no:cacheprovider",
+    pytest_args = [str(contract), "-q", "-rN", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
                    f"--html={report_dir / 'entitlements.html'}", "--self-contained-html",
                    f"--junitxml={report_dir / 'junit.xml'}", *args]
     import pytest
@@ -110,7 +118,40 @@ def cmd_diff(argv: Sequence[str]) -> int:
     return EXIT_CONTRACT_BROKEN if any(d.change == "lost" for d in drifts) else EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "serve": cmd_serve, "render": cmd_render, "diff": cmd_diff}
+def cmd_explain(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="dg-entitlements explain",
+        description="Probe the exact request your code makes and explain Deepgram's answer. The key comes from "
+                    "the request's Authorization header or from --key-env; it is never printed.")
+    parser.add_argument("url", help="the wss:// or https:// URL your code uses, query string included")
+    parser.add_argument("-X", "--method", default=None)
+    parser.add_argument("-H", "--header", action="append", default=[], help="'Name: value', repeatable")
+    parser.add_argument("--body", default=None, help="a file with the request body")
+    parser.add_argument("--key-env", default="DEEPGRAM_API_KEY", help="where to read the key if no header gives it")
+    parser.add_argument("--catalogue", default="fixtures/catalogue.toml")
+    parser.add_argument("--no-controls", action="store_true", help="send only the request itself")
+    ns = parser.parse_args(list(argv))
+    from .catalogue import load_catalogue
+    from .explain import explain
+    from .model import Verdict
+
+    catalogue = load_catalogue(Path(ns.catalogue))
+    text, verdict = explain(catalogue, ns.url, ns.method, ns.header, ns.body, os.environ.get(ns.key_env),
+                            controls=not ns.no_controls)
+    print(text)
+    return EXIT_OK if verdict is Verdict.ENTITLED else EXIT_CONTRACT_BROKEN
+
+
+def cmd_record(args: Sequence[str]) -> int:
+    """Record cassettes: from the embedded fake by default, or live with --dg-mode live."""
+    args = list(args)
+    if not any(a.startswith("--dg-mode") for a in args):
+        args = ["--dg-mode", "fake", *args]
+    return cmd_check(["--dg-record", *args])
+
+
+COMMANDS = {"check": cmd_check, "serve": cmd_serve, "render": cmd_render, "diff": cmd_diff, "explain": cmd_explain,
+            "record": cmd_record}
 
 
 def _terminate(signum: int, frame: Any) -> None:

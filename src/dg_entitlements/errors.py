@@ -20,4 +20,4 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.key}" if self.key else self.file
-        return f"{where}: {self.problem} (fix: {self.fix})"
+        return " ".join(f"{where}: {self.problem} (fix: {self.fix})".split())  # always one line

@@ -327,6 +327,7 @@ class RunResult:
     accounts: tuple[AccountInfo, ...]
     cells: tuple[Cell, ...]
     targets: dict[str, str] = field(default_factory=dict)  # rest/ws/agent base URLs
+    surfaces: dict[str, str] = field(default_factory=dict)  # surface name -> column title, for re-rendering
     cost: Cost = Cost()
     cassettes: dict[str, Any] = field(default_factory=dict)  # replay: recorded_at, age, warning
     drift: tuple[Drift, ...] = ()

@@ -104,6 +104,7 @@ def result_from_state(plan: RunPlan, state: RunState, complete: bool, extra_note
         schema_version=SCHEMA_VERSION, tool_version=__version__, mode=plan.mode, started_at=state.started_at,
         finished_at=utc_now(), complete=complete, accounts=account_infos(plan, state), cells=cells,
         targets=targets, cost=cost, notes=tuple(plan.notes) + tuple(extra_notes),
+        surfaces={name: s.title for name, s in plan.catalogue.surfaces.items()},
     )
 
 
@@ -142,7 +143,8 @@ async def _discover_projects(plan: RunPlan, state: RunState) -> None:
     jobs = []
     for alias in needing:
         combo = Combo(id=DISCOVERY, surface=projects)
-        jobs.append(ProbeJob((alias, DISCOVERY), build_request(combo, plan.targets[alias]), plan.keys.get(alias)))
+        jobs.append(ProbeJob((alias, DISCOVERY), build_request(combo, plan.targets[alias]), plan.keys.get(alias),
+                             alias))
     found = await run_probes(jobs, plan.settings)
     for (alias, _), observation in ((k, v) for k, v in found.items() if isinstance(k, tuple)):
         state.project_ids[alias] = first_project_id(observation)
@@ -172,7 +174,7 @@ def _plan_jobs(plan: RunPlan, state: RunState) -> tuple[list[ProbeJob], dict[Has
                                                             expectation_for(item.account, item.combo), None, reason)
             continue
         ident = (alias, item.combo.id)
-        jobs.append(ProbeJob(ident, request, plan.keys.get(alias)))
+        jobs.append(ProbeJob(ident, request, plan.keys.get(alias), alias))
         index[ident] = item
     return jobs, index
 
@@ -210,7 +212,7 @@ async def _explain(plan: RunPlan, state: RunState) -> None:
                                     with_key=spec.with_key)
         except MissingPrerequisite:
             continue
-        jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None))
+        jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None, cell.account))
     observations = await run_probes(jobs, plan.settings) if jobs else {}
     per_cell: dict[tuple[str, str], list[ControlResult]] = {}
     context_obs: dict[tuple[str, str], Observation] = {}

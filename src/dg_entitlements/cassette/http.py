@@ -1,8 +1,9 @@
 """vcrpy for HTTP: one YAML cassette per account (`<cassettes>/<alias>/http.yaml`), matched by alias.
 
 vcrpy patches httpx globally, so one cassette context serves the whole concurrent run; a persister
-of ours splits it into one file per account on save and merges the files on load. Requests sent
-without a key (GET /v1/models) are the same for every account and live in `_public/http.yaml`.
+of ours splits it into one file per account on save and merges the files on load. The account of a
+request comes from the probe task's context (so even a keyless GET /v1/models is filed under its
+account), else from the credential through the alias map.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ from vcr import VCR
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.request import Request as VcrRequest
 from vcr.serialize import deserialize, serialize
+from vcr.serializers import yamlserializer
 
 from ..errors import ConfigError
 from ..fsutil import atomic_write_text
-from ..probe.answers import SECRET_FIELDS
+from ..probe.answers import HEADER_ALLOW, SECRET_FIELDS
+from ..probe.runner import CURRENT_ACCOUNT
 from ..secrets import scrub
 from .aliases import ALIAS_PREFIX, AliasMap
 
 HTTP_FILE = "http.yaml"
-KEEP_RESPONSE_HEADERS = {"content-type", "dg-request-id", "dg-error", "dg-project-id", "dg-model-name",
-                         "dg-model-uuid", "dg-char-count", "retry-after", "content-length"}
 
 
 def request_key(method: str, uri: str) -> tuple[str, str, str]:
@@ -37,7 +38,7 @@ def request_key(method: str, uri: str) -> tuple[str, str, str]:
 
 def _alias_of(request: Any) -> str:
     value = request.headers.get("authorization") or request.headers.get("Authorization") or ""
-    return value[len(ALIAS_PREFIX):] if value.startswith(ALIAS_PREFIX) else "_public"
+    return value[len(ALIAS_PREFIX):] if value.startswith(ALIAS_PREFIX) else "unknown"
 
 
 def _redact_json_bytes(raw: bytes) -> bytes:
@@ -62,7 +63,7 @@ class SplitPersister:
     def load_cassette(cls, cassette_path: str, serializer: str) -> tuple[list[Any], list[Any]]:
         requests: list[Any] = []
         responses: list[Any] = []
-        for alias in (*cls.aliases, "_public"):
+        for alias in cls.aliases:
             path = cls.directory / alias / HTTP_FILE
             if not path.is_file():
                 continue
@@ -86,7 +87,7 @@ class SplitPersister:
                     merged[request_key(req.method, req.uri)] = (req, resp)
             merged.update(fresh)
             items = [merged[k] for k in sorted(merged)]
-            text = serialize({"requests": [r for r, _ in items], "responses": [r for _, r in items]}, "yaml")
+            text = serialize({"requests": [r for r, _ in items], "responses": [r for _, r in items]}, yamlserializer)
             atomic_write_text(path, scrub(text))
 
 
@@ -94,7 +95,7 @@ def read_http_cassette(path: Path) -> tuple[list[Any], list[Any]]:
     """Parse one YAML cassette; a corrupt or hand-broken file is one ConfigError naming it."""
     try:
         text = path.read_text(encoding="utf-8")
-        requests, responses = deserialize(text, "yaml")
+        requests, responses = deserialize(text, yamlserializer)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(str(path), "", f"corrupt HTTP cassette: {exc.__class__.__name__}: {str(exc)[:120]}",
                           "re-record it (make record) or restore it from git") from None
@@ -121,14 +122,17 @@ def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, recor
         value = request.headers.get("Authorization") or request.headers.get("authorization")
         for name in [h for h in request.headers if h.lower() in ("authorization", "user-agent")]:
             del request.headers[name]
-        alias = alias_map.alias_for_authorization(value)
-        if value is not None:
-            request.headers["Authorization"] = ALIAS_PREFIX + alias
+        alias = CURRENT_ACCOUNT.get() or alias_map.alias_for_authorization(value)
+        request.headers["Authorization"] = ALIAS_PREFIX + alias
+        body = request.body
+        if isinstance(body, bytes) and len(body) > 512 and not body.lstrip()[:1] in (b"{", b"["):
+            # The probe audio is ours and the same every time: keep its size, not 32 kB of base64 per request.
+            request.body = f"<{len(body)} bytes of probe audio>".encode()
         return request
 
     def before_record_response(response: dict[str, Any]) -> dict[str, Any]:
         response["headers"] = {k: v for k, v in response.get("headers", {}).items()
-                               if k.lower() in KEEP_RESPONSE_HEADERS}
+                               if k.lower() in HEADER_ALLOW}
         body = response.get("body", {})
         if isinstance(body, dict) and isinstance(body.get("string"), bytes):
             body["string"] = _redact_json_bytes(body["string"])

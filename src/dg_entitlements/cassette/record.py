@@ -50,7 +50,7 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
     def observe(job: ProbeJob, observation: Observation) -> None:
         if job.request.transport != "ws":
             return
-        alias = alias_map.alias_for_credential(job.key.reveal() if job.key and job.request.auth else None) or PUBLIC
+        alias = job.account or alias_map.alias_for_credential(job.key.reveal() if job.key else None) or PUBLIC
         parts = urlsplit(job.request.url)
         stream = stream_from_observation(parts.path, parts.query, observation)
         streams.setdefault(alias, {})[stream.key] = stream

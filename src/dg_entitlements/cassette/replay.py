@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..errors import ConfigError
 from ..probe.request import build_request
 from ..probe.target import Target
-from .aliases import PUBLIC, AliasMap
+from .aliases import AliasMap
 from .http import HTTP_FILE, make_vcr, recorded_keys
 from .record import META_FILE, WS_FILE, alias_map_for, read_meta
 from .ws import WsStream, load_ws
@@ -49,7 +49,7 @@ def check_coverage(loaded: Loaded, pairs: Sequence[tuple[str, str]], directory: 
     for alias, combo_id in pairs:
         combo = combos[combo_id]
         request = build_request(combo, PLACEHOLDER, project_id=PROJECT_WILDCARD)
-        owner = alias if request.auth else PUBLIC
+        owner = alias
         parts = urlsplit(request.url)
         if request.transport == "ws":
             file = directory / alias / WS_FILE
@@ -104,10 +104,10 @@ def make_responder(alias_map: AliasMap, ws: dict[str, dict[tuple[str, str], WsSt
                 await websocket.send_bytes(b"\x00" * int(frame.get("size", 0)))
             else:
                 data = frame.get("data")
-                await websocket.send_text(data if isinstance(data, str) else json.dumps(data))
+                await websocket.send_text(data if isinstance(data, str) else json.dumps(data, separators=(",", ":")))
         if stream.closed_by == "server":
             await _wait_for_client_message(websocket)
-            await websocket.close(code=stream.close_code or 1000, reason=stream.close_reason or "")
+            await _close_as_recorded(websocket, stream)
         else:
             await _wait_for_client_message(websocket, until_disconnect=True)
         return True
@@ -115,9 +115,20 @@ def make_responder(alias_map: AliasMap, ws: dict[str, dict[tuple[str, str], WsSt
     return respond
 
 
+async def _close_as_recorded(websocket: WebSocket, stream: WsStream) -> None:
+    """1005 (a close frame with no status, as Flux does) is sent as such; 1006 has no frame to send."""
+    code = stream.close_code
+    if code == 1006:
+        return
+    status: int | None = None if code in (None, 1005) else code
+    reason = (stream.close_reason or "") if status else ""
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
+        await websocket.send({"type": "websocket.close", "code": status, "reason": reason})
+
+
 async def _deny(websocket: WebSocket, stream: WsStream) -> None:
     body = stream.body
-    raw = json.dumps(body) if isinstance(body, (dict, list)) else (body or "")
+    raw = json.dumps(body, separators=(",", ":")) if isinstance(body, (dict, list)) else (body or "")
     headers = {k: v for k, v in stream.headers.items() if k not in ("content-length", "content-type")}
     media = stream.headers.get("content-type", "application/json" if isinstance(body, (dict, list)) else "text/plain")
     await websocket.send_denial_response(Response(raw, status_code=stream.status or 500, headers=headers,
@@ -139,8 +150,10 @@ async def _wait_for_client_message(websocket: WebSocket, until_disconnect: bool 
         return
 
 
-@contextlib.contextmanager
-def replay_context(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[WsResponder, dict[str, Any]]]:
+def load_cassettes(loaded: Loaded, pairs: Sequence[tuple[str, str]]
+                   ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[tuple[str, str], WsStream]]]:
+    """Read and check every cassette the selection needs: unknown alias, corrupt file, missing
+    combination are each one ConfigError before anything is sent."""
     directory = loaded.options.path(loaded.options.cassettes)
     aliases = sorted({a for a, _ in pairs})
     metas: dict[str, dict[str, Any]] = {}
@@ -154,6 +167,14 @@ def replay_context(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator
         ws_path = directory / alias / WS_FILE
         ws[alias] = load_ws(ws_path)[1] if ws_path.is_file() else {}
     check_coverage(loaded, pairs, directory, ws)
+    return metas, ws
+
+
+@contextlib.contextmanager
+def replay_context(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[WsResponder, dict[str, Any]]]:
+    directory = loaded.options.path(loaded.options.cassettes)
+    aliases = sorted({a for a, _ in pairs})
+    metas, ws = load_cassettes(loaded, pairs)
     alias_map = alias_map_for(loaded, aliases, replay=True)
     vcr = make_vcr(directory, aliases, alias_map, record=False)
     info = age_info(metas, loaded.options.max_cassette_age_days) | {"directory": str(directory)}

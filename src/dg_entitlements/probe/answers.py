@@ -16,7 +16,7 @@ from ..secrets import register_secret
 HEADER_ALLOW = (
     "dg-request-id", "dg-error", "dg-project-id", "dg-model-name", "dg-model-uuid", "dg-char-count",
     "dg-additional-model-uuids", "content-type", "retry-after", "sec-websocket-protocol", "request-id",
-    "x-dg-request-id", "content-length",
+    "x-dg-request-id",
 )
 SECRET_FIELDS = frozenset({"access_token", "key", "token", "api_key", "jwt"})
 MAX_TEXT = 4000

@@ -16,8 +16,9 @@ from .timeouts import Timeouts
 USER_AGENT = "dg-entitlements/0.1"
 
 
-def auth_headers(key: ApiKey | None, auth: bool) -> dict[str, str]:
-    return {"Authorization": f"Token {key.reveal()}"} if (auth and key is not None) else {}
+def auth_headers(req: ProbeRequest, key: ApiKey | None) -> dict[str, str]:
+    """The key goes in the Authorization header, never in a URL."""
+    return {"Authorization": f"{req.auth_scheme} {key.reveal()}"} if (req.auth and key is not None) else {}
 
 
 def make_client(timeouts: Timeouts, loopback: bool, concurrency: int) -> httpx.AsyncClient:
@@ -34,7 +35,7 @@ def make_client(timeouts: Timeouts, loopback: bool, concurrency: int) -> httpx.A
 
 async def http_try(client: httpx.AsyncClient, req: ProbeRequest, key: ApiKey | None) -> dict[str, Any]:
     """Fields of an Observation for one try; never raises for network trouble."""
-    headers = auth_headers(key, req.auth)
+    headers = auth_headers(req, key)
     if req.content_type:
         headers["Content-Type"] = req.content_type
     started = time.perf_counter()

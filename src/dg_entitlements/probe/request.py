@@ -31,6 +31,7 @@ class ProbeRequest:
     close_message: dict[str, Any] | None = None
     send: tuple[dict[str, Any], ...] = ()
     auth: bool = True
+    auth_scheme: str = "Token"  # "Bearer" for a temporary JWT (explain reproduces the user's own scheme)
     cost: Cost = Cost()
 
 

@@ -33,6 +33,7 @@ class ProbeJob:
     ident: Hashable  # what the caller indexes results by, e.g. (account, combo id)
     request: ProbeRequest
     key: ApiKey | None
+    account: str | None = None  # the alias this probe speaks for (cassettes file it under this name)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ def _summary(req: ProbeRequest, key: ApiKey | None) -> RequestSummary:
 ProbeObserver = Callable[["ProbeJob", Observation], None]
 # Set by a recording context: sees every probe of the run (cells, discovery, controls) as it ends.
 PROBE_OBSERVER: ContextVar[ProbeObserver | None] = ContextVar("dg_probe_observer", default=None)
+# The account of the probe running in this task: lets vcrpy file even a keyless request (GET /v1/models)
+# under its account, without sending anything extra on the wire.
+CURRENT_ACCOUNT: ContextVar[str | None] = ContextVar("dg_current_account", default=None)
 
 
 async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings: ProbeSettings,
@@ -109,6 +113,7 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as client:
 
         async def one(job: ProbeJob) -> None:
+            CURRENT_ACCOUNT.set(job.account)  # gather runs each coroutine in a task with its own context
             async with semaphore:
                 observation = await probe_with_retries(job, client, settings, budget, rng)
             results[job.ident] = observation

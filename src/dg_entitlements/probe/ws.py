@@ -65,7 +65,7 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
                   started: float) -> dict[str, Any]:
     try:
         ws = await connect(
-            req.url, additional_headers=auth_headers(key, req.auth), user_agent_header=USER_AGENT,
+            req.url, additional_headers=auth_headers(req, key), user_agent_header=USER_AGENT,
             proxy=None if loopback else True, open_timeout=timeouts.connect_s + timeouts.read_s,
             close_timeout=timeouts.close_s, ping_interval=None, max_size=2**22, compression=None,
         )

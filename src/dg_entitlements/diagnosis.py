@@ -1,0 +1,586 @@
+"""Why a cell came out as it did: one root cause, the evidence for it, one sentence to act on (pure).
+
+A status code is not an answer. The diagnosis tells an engineer whether a failure is their code
+(malformed request, wrong endpoint, a feature the surface does not offer), their key (invalid,
+missing scope, expired token), their account (not entitled, no credits) or the network/service
+(rate limits, 5xx, timeouts: inconclusive, never a denial), and it never claims more than the
+evidence shows: Deepgram answers "not entitled" and "no such model" with the same 403, so that
+call is made from the model lists and the control probes, or honestly left open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from .controls import BOGUS, KNOWN_GOOD, MINIMAL, NO_KEY
+from .model import (
+    AccountInfo,
+    Cell,
+    Combo,
+    ControlResult,
+    Diagnosis,
+    Evidence,
+    Judgement,
+    Observation,
+    Outcome,
+    Verdict,
+)
+from .secrets import scrub
+from .verdicts import (
+    decode_body,
+    deepgram_words,
+    is_aura,
+    is_flux,
+    is_published_model,
+    key_in_url,
+    request_parameters,
+)
+
+# Higher = more serious; the report panel lists causes in this order.
+SEVERITY: Mapping[str, int] = {
+    "not_entitled": 90,
+    "no_credits": 88,
+    "not_entitled_or_no_such_model": 85,
+    "invalid_key": 80,
+    "missing_key": 80,
+    "expired_token": 78,
+    "missing_scope": 70,
+    "unexpected_allow": 60,
+    "malformed_request": 55,
+    "wrong_endpoint": 55,
+    "no_such_model": 50,
+    "feature_not_allowed": 45,
+    "not_found": 40,
+    "unrecognised": 30,
+    "server_error": 25,
+    "timeout": 20,
+    "network_error": 20,
+    "rate_limited": 15,
+}
+EXPECTED_SEVERITY = 1  # a refusal the contract expected is shown, but last
+FLUX_MODELS_TEXT = "flux-general-en, flux-general-multi"
+
+
+@dataclass(frozen=True)
+class DiagnosisContext:
+    """Account-wide evidence: the model lists (None when unavailable) and this cell's control probes."""
+
+    account: AccountInfo
+    public_models: frozenset[str] | None
+    project_models: frozenset[str] | None
+    controls: tuple[ControlResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnosis before the shared evidence and severity are attached."""
+
+    cause: str
+    title: str
+    remedy: str
+    is_entitlement: bool
+    evidence: tuple[Evidence, ...] = ()
+
+
+# ------------------------------------------------------------------------------------- model lists
+
+
+def model_names(body: Any) -> frozenset[str]:
+    """Every `name` and `canonical_name` in a /v1/models or /v1/projects/{id}/models body, lower-cased."""
+    body = decode_body(body)
+    items: list[Any] = []
+    if isinstance(body, Mapping):
+        for key in ("stt", "tts", "models"):
+            value = body.get(key)
+            if isinstance(value, list):
+                items.extend(value)
+    elif isinstance(body, list):
+        items = body
+    names: set[str] = set()
+    for item in items:
+        if isinstance(item, Mapping):
+            for key in ("name", "canonical_name"):
+                value = item.get(key)
+                if isinstance(value, str) and value.strip():
+                    names.add(value.strip().lower())
+    return frozenset(names)
+
+
+def listed(model: str, names: frozenset[str] | None) -> bool | None:
+    """Is the model in the list (None: no list)? An alias counts: `nova-3` is listed as `nova-3-general`."""
+    if names is None:
+        return None
+    wanted = model.strip().lower()
+    return wanted in names or f"{wanted}-general" in names
+
+
+# ---------------------------------------------------------------------------------------- evidence
+
+
+def _endpoint(combo: Combo) -> str:
+    return combo.surface.title or f"{combo.surface.method} {combo.surface.path}"
+
+
+def observation_evidence(observation: Observation | None, judgement: Judgement) -> list[Evidence]:
+    """Deepgram's status, code, words, headers and request id, as a reader would want them."""
+    if observation is None:
+        return []
+    out = [Evidence("status", str(observation.status) if observation.status is not None else "no answer")]
+    if judgement.err_code:
+        out.append(Evidence("err_code", judgement.err_code))
+    if judgement.err_msg:
+        out.append(Evidence("err_msg", judgement.err_msg))
+    dg_error = observation.headers.get("dg-error") if isinstance(observation.headers, Mapping) else None
+    if dg_error:
+        out.append(Evidence("dg-error", str(dg_error)))
+    rid = _request_id(observation)
+    if rid:
+        out.append(Evidence("request id", rid))
+    if observation.close_code is not None:
+        out.append(Evidence("close", f"{observation.close_code} {observation.close_reason or ''}".strip()))
+    if observation.error:
+        detail = f" ({observation.error_detail})" if observation.error_detail else ""
+        out.append(Evidence("network", f"{observation.error}{detail}"))
+    if observation.tries > 1:
+        out.append(Evidence("tries", str(observation.tries)))
+    if judgement.parameter:
+        out.append(Evidence("parameter", judgement.parameter))
+    if judgement.right_endpoint:
+        out.append(Evidence("right endpoint", judgement.right_endpoint))
+    return out
+
+
+def _request_id(observation: Observation) -> str | None:
+    try:
+        return observation.request_id or deepgram_words(observation).request_id
+    except Exception:  # a garbage frame or body must not cost us the diagnosis
+        return None
+
+
+def control_evidence(controls: Iterable[ControlResult]) -> list[Evidence]:
+    out = []
+    for c in controls:
+        rid = f", request id {c.request_id}" if c.request_id else ""
+        note = f"; {c.note}" if c.note else ""
+        status = c.status if c.status is not None else "no answer"
+        value = f"{c.combo_id} -> {status} {c.verdict.value}{rid}{note}"
+        out.append(Evidence(f"control: {c.purpose}", value))
+    return out
+
+
+def _control(ctx: DiagnosisContext, purpose: str) -> ControlResult | None:
+    return next((c for c in ctx.controls if c.purpose == purpose), None)
+
+
+def _control_model(control: ControlResult) -> str:
+    """The model a control probed, from its id `<surface>::<model>@control:<purpose>`."""
+    variant = control.combo_id.split("::", 1)[-1]
+    return variant.split("@control:", 1)[0]
+
+
+# -------------------------------------------------------------------------------------- root causes
+
+
+def find_malformed(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    j = _j(cell)
+    param = j.parameter
+    where = _endpoint(combo)
+    message = (j.err_msg or "").lower()
+    evidence: list[Evidence] = []
+    minimal, no_key = _control(ctx, MINIMAL), _control(ctx, NO_KEY)
+    if minimal is not None and minimal.verdict is Verdict.ENTITLED:
+        evidence.append(Evidence("ruled out", "an entitlement problem: the same request with only the "
+                                 "required parameters is accepted"))
+    if no_key is not None and no_key.status == (cell.observation.status if cell.observation else None):
+        evidence.append(Evidence("ruled out", "the account: the same request with no key gets the same "
+                                 "answer"))
+    if "unknown query parameter" in message and param:
+        title = f"Malformed request, not an entitlement problem: unknown query parameter `{param}` on {where}"
+        remedy = f"Remove `{param}` from the request: {combo.surface.path} does not take it."
+        if combo.surface.path.rstrip("/") == "/v2/listen":
+            remedy = (f"Remove `{param}` from the /v2/listen URL: Flux takes model, encoding, sample_rate, "
+                      "eot_threshold, eager_eot_threshold, eot_timeout_ms, keyterm and a few others, not v1 "
+                      "options.")
+    elif param == "language":
+        title = (f"Malformed request, not an entitlement problem: `language` is not offered for {combo.model} "
+                 f"on {where}")
+        remedy = (f"Use a language {combo.model or 'this model'} supports (see GET /v1/models) or drop "
+                  "`language`.")
+    elif param:
+        title = f"Malformed request, not an entitlement problem: parameter `{param}` on {where}"
+        remedy = (f"Fix or remove `{param}` (booleans are lower-case true/false, numbers are plain numbers, "
+                  "callbacks are full https:// URLs); no plan change will help.")
+    else:
+        title = f"Malformed request, not an entitlement problem, on {where}"
+        remedy = "Fix the request as Deepgram's message says; no plan change or support ticket will help."
+    return Finding("malformed_request", title, remedy, False, tuple(evidence))
+
+
+def find_key_in_url(cell: Cell, combo: Combo, name: str) -> Finding:
+    return Finding(
+        "malformed_request",
+        f"API key passed in the URL (`{name}=`) instead of the Authorization header, on {_endpoint(combo)}",
+        "Send the key as `Authorization: Token <key>` (browsers: `Sec-WebSocket-Protocol: token, <key>`) "
+        f"and drop `{name}` from the URL; this is not an entitlement problem.",
+        False, (Evidence("parameter", name),),
+    )
+
+
+def find_wrong_endpoint(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    j = _j(cell)
+    right = j.right_endpoint or "the endpoint for its model family"
+    model = combo.model or "this model"
+    family = "a v1 (Nova/Whisper)"
+    if is_flux(combo.model) or is_aura(combo.model):
+        family = "a Flux" if is_flux(combo.model) else "an Aura"
+    how = " (WebSocket only: wss://api.deepgram.com/v2/listen)" if right == "/v2/listen" else ""
+    return Finding(
+        "wrong_endpoint",
+        f"Wrong endpoint, not an entitlement problem: {model} is {family} model; use {right}",
+        f"Send {model} to {right}{how} instead of {combo.surface.path}.",
+        False,
+    )
+
+
+def find_model_refusal(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """Not entitled vs no such model, decided from the lists and controls, or honestly left open."""
+    model = combo.model or "the requested model"
+    where = _endpoint(combo)
+    flux = is_flux(combo.model) and combo.surface.path.rstrip("/") == "/v2/listen"
+    published = bool(combo.model) and is_published_model(model, combo.surface.family)
+    in_public = None if flux else listed(model, ctx.public_models)
+    in_project = None if flux else listed(model, ctx.project_models)
+    good, bogus = _control(ctx, KNOWN_GOOD), _control(ctx, BOGUS)
+    evidence: list[Evidence] = []
+    if flux:
+        evidence.append(Evidence("model lists", "Flux models are absent from /v1/models and project model "
+                                 "lists, so the control probes carry the weight"))
+    if in_public is not None:
+        verb = "is" if in_public else "is not"
+        evidence.append(Evidence("public model list", f"{model} {verb} in GET /v1/models"))
+    if in_project is not None:
+        evidence.append(Evidence("project model list", f"{model} {'is' if in_project else 'is not'} in "
+                                 "GET /v1/projects/{id}/models"))
+    evidence.append(Evidence("published name", f"{model} {'is' if published else 'is not'} a model name "
+                             "Deepgram's spec publishes"))
+    good_ok = good is not None and good.verdict is Verdict.ENTITLED
+    good_refused = good is not None and good.verdict is Verdict.NOT_ENTITLED
+    bogus_differs = (bogus is not None and not bogus.verdict.is_inconclusive
+                     and bogus.verdict not in (Verdict.NOT_ENTITLED, Verdict.ENTITLED))
+    if bogus is not None and bogus.verdict is Verdict.NOT_ENTITLED:
+        evidence.append(Evidence("ruled in", "a made-up model gets the very same refusal, so the answer "
+                                 "alone cannot tell not-entitled from no-such-model"))
+
+    def not_entitled(title: str) -> Finding:
+        remedy = (f"Ask Deepgram (or your account owner) to enable {model} for project "
+                  f"{ctx.account.project_id or '(your project)'}; the ticket text has the evidence.")
+        return Finding("not_entitled", title, remedy, True, tuple(evidence))
+
+    def no_such(title: str) -> Finding:
+        names = FLUX_MODELS_TEXT if flux else "GET /v1/models"
+        remedy = (f"Check the spelling of {model} against {names}: Deepgram answers a name that does not "
+                  "exist with the same 403 as a missing entitlement.")
+        return Finding("no_such_model", title, remedy, False, tuple(evidence))
+
+    if bogus_differs:
+        return not_entitled(f"Not entitled: {model} on {where} is refused, and a made-up model gets a "
+                            "different answer, so the model exists")
+    if in_project:
+        return not_entitled(f"Not entitled: {model} is refused on {where} although the project's model list "
+                            "includes it")
+    if in_public:
+        return not_entitled(f"Not entitled: the project may not use {model} on {where} (a public model)")
+    if flux:
+        if published and good_ok:
+            other = _control_model(good) if good else "another Flux model"
+            return not_entitled(f"Not entitled: this project may use Flux ({other}) but not {model}")
+        if published and good_refused:
+            other = _control_model(good) if good else "another Flux model"
+            return not_entitled(f"Not entitled: Flux is not enabled for this project ({other} is refused too)")
+        if published:
+            return not_entitled(f"Not entitled: the project may not use {model} on {where} (a published Flux "
+                                "model)")
+        if good_ok:
+            other = _control_model(good) if good else "another Flux model"
+            return no_such(f"No such model: {model} is not a Flux model, and Flux works for this project "
+                           f"({other} is accepted)")
+    else:
+        if in_public is False and in_project is False:
+            return no_such(f"No such model: {model} is in neither the public nor the project's model list")
+        if in_public is False and not published and good_ok:
+            return no_such(f"No such model: {model} is not in the public model list, and {where} works for "
+                           "this project with another model")
+        if in_public is None and in_project is None and published:
+            return not_entitled(f"Not entitled: the project may not use {model} on {where} (a name Deepgram "
+                                "publishes)")
+    hint = "a name Deepgram publishes" if published else "not a name Deepgram publishes: check the spelling"
+    return Finding(
+        "not_entitled_or_no_such_model",
+        f"Not entitled, or no such model: {model} was refused on {where} and the evidence cannot tell which "
+        f"({hint})",
+        f"Check the spelling of {model}; if it is right, ask Deepgram to check project "
+        f"{ctx.account.project_id or '(your project)'} with the ticket text.",
+        True, tuple(evidence),
+    )
+
+
+def find_unknown_model(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    model = combo.model or "the requested model"
+    catalogue = "GET /v2/models (Flux voices)" if is_flux(combo.model) else "GET /v1/models (tts)"
+    return Finding("no_such_model", f"No such model: {_endpoint(combo)} has no voice or model named {model}",
+                   f"Pick a voice listed by {catalogue}; this is not an entitlement problem.", False)
+
+
+def find_invalid_auth(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    observation = cell.observation
+    scheme = observation.request.auth_scheme if observation and observation.request else "unknown"
+    text = " ".join(p for p in (_j(cell).err_code, _j(cell).err_msg) if p).lower()
+    evidence = []
+    if combo.surface.path.rstrip("/") in ("/v2/listen", "/v2/speak"):
+        evidence.append(Evidence("ruled out", f"a malformed request: {combo.surface.path} checks parameters "
+                                 "before the key, and they passed"))
+    if scheme is None and combo.surface.auth:
+        return Finding("missing_key", f"No key was sent to {_endpoint(combo)}",
+                       "Set the account's key (DEEPGRAM_API_KEY, key_env or key_file) so it is sent as "
+                       "`Authorization: Token <key>`.", False, tuple(evidence))
+    if (scheme or "").lower() == "bearer" or "expired" in text or "jwt" in text:
+        return Finding("expired_token", "The temporary token (Bearer) was refused: expired, invalid, or an API "
+                       "key sent as Bearer", "Mint a fresh token with POST /v1/auth/grant just before connecting "
+                       "(default TTL 30 s), and send API keys as `Token <key>`, never `Bearer`.", False,
+                       tuple(evidence))
+    return Finding("invalid_key", f"Invalid key: Deepgram refused the credentials on {_endpoint(combo)}",
+                   "Check the key is current (not revoked or expired), complete, for this region's project, "
+                   "and sent as `Authorization: Token <key>`.", False, tuple(evidence))
+
+
+def find_missing_scope(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    observation = cell.observation
+    scheme = observation.request.auth_scheme if observation and observation.request else None
+    where = _endpoint(combo)
+    if (scheme or "").lower() == "bearer" and combo.surface.family == "manage":
+        return Finding("missing_scope", f"Temporary tokens cannot use the Manage APIs ({where})",
+                       "Call management endpoints with an API key (`Token <key>`), not a token from "
+                       "/v1/auth/grant.",
+                       False)
+    if combo.surface.path.rstrip("/") == "/v1/auth/grant":
+        return Finding("missing_scope", "The key may not mint temporary tokens (needs Member role or higher)",
+                       "Use a key created by a Member, Admin or Owner of the project.", False)
+    return Finding("missing_scope", f"The key lacks the permission (scope or role) for {where}",
+                   "Use a key with the needed scope (e.g. keys:read for /keys) or ask the project owner to "
+                   "grant it; the project's entitlements are not in question.", False)
+
+
+def find_feature(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    features = _j(cell).parameter or "the requested feature"
+    evidence = []
+    minimal = _control(ctx, MINIMAL)
+    if minimal is not None and minimal.verdict is Verdict.ENTITLED:
+        evidence.append(Evidence("ruled out", f"a model entitlement: the same request without {features} is "
+                                 "accepted"))
+    return Finding("feature_not_allowed",
+                   f"Feature not allowed on {_endpoint(combo)}: {features} (not a model entitlement)",
+                   f"Drop {features} from this request, or use it where Deepgram offers it (pre-recorded "
+                   "POST /v1/listen or POST /v1/read).", False, tuple(evidence))
+
+
+def find_payment(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    return Finding("no_credits", f"No credits: the project cannot pay for requests on {_endpoint(combo)}",
+                   "Add credits or an overage agreement in the Deepgram console; paid requests fail until "
+                   "then.",
+                   False)
+
+
+def find_not_found(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    path = combo.surface.path.rstrip("/")
+    base = ctx.account.base_url or ""
+    if path == "/v2/listen" and combo.surface.transport == "http":
+        return Finding("not_found", "/v2/listen is WebSocket only",
+                       "Open wss://…/v2/listen instead of POSTing.", False)
+    if path.startswith("/v1/projects") and any(f".{r}." in base for r in ("eu", "au", "in", "us")):
+        return Finding("not_found", "The management API is not served on regional hosts",
+                       "Call /v1/projects/* on https://api.deepgram.com; keep the regional host for "
+                       "listen/speak.",
+                       False)
+    return Finding("not_found", f"This host does not serve {combo.surface.method} {combo.surface.path}",
+                   "Check the base URL and path (the voice agent lives on agent.deepgram.com; /v1/read "
+                   "refuses GET and WebSocket).", False)
+
+
+def find_transient(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """Rate limits, server errors, timeouts, network failures and unreadable answers: inconclusive."""
+    verdict = _j(cell).verdict
+    observation = cell.observation
+    error = (observation.error or "") if observation else ""
+    where = _endpoint(combo)
+    if verdict is Verdict.RATE_LIMITED:
+        return Finding("rate_limited", f"Rate limited on {where} (inconclusive)",
+                       "Limits are per project concurrency: lower --dg-concurrency or retry later; this says "
+                       "nothing about entitlements.", False)
+    if verdict is Verdict.SERVER_ERROR:
+        return Finding("server_error", f"Deepgram server error on {where} (inconclusive)",
+                       "Retry later and check status.deepgram.com; this says nothing about entitlements.",
+                       False)
+    if verdict is Verdict.TIMEOUT:
+        return Finding("timeout", f"Timed out on {where} ({error or 'no answer in time'}; inconclusive)",
+                       "Retry, or raise the timeouts if the network is slow; this is not a denial.", False)
+    if verdict is Verdict.NETWORK_ERROR:
+        fixes = {"dns": "check the host name and DNS", "tls": "check TLS interception (proxy, antivirus) and "
+                 "certificates", "refused": "check the base URL and port, and any firewall",
+                 "reset": "check proxies and firewalls between you and Deepgram"}
+        fix = fixes.get(error, "check connectivity to the base URL")
+        kind = error or "network"
+        return Finding("network_error", f"Network failure reaching {where} ({kind}; inconclusive)",
+                       f"Fix the network path ({fix}) and run again; this is not a denial.", False)
+    return Finding("unrecognised", f"Unrecognised answer on {where} (inconclusive)",
+                   "Read Deepgram's words in the evidence; if this repeats, record a cassette and teach the "
+                   "verdict code about it.", False)
+
+
+def find_unexpected_allow(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    wanted = cell.expectation.verdict
+    return Finding(
+        "unexpected_allow",
+        f"Unexpectedly allowed: {combo.model or combo.variant} on {_endpoint(combo)} was accepted, "
+        f"expected {wanted.value}",
+        "If the account gained this, update the expectation; if the refusal was Deepgram's own behaviour, "
+        "Deepgram changed and the catalogue should be updated.",
+        wanted in (Verdict.NOT_ENTITLED, Verdict.UNKNOWN_MODEL),
+    )
+
+
+Finder = Callable[[Cell, Combo, DiagnosisContext], Finding]
+FINDERS: Mapping[Verdict, Finder] = {
+    Verdict.MALFORMED_REQUEST: find_malformed,
+    Verdict.WRONG_ENDPOINT: find_wrong_endpoint,
+    Verdict.NOT_ENTITLED: find_model_refusal,
+    Verdict.UNKNOWN_MODEL: find_unknown_model,
+    Verdict.INVALID_AUTH: find_invalid_auth,
+    Verdict.INSUFFICIENT_PERMISSIONS: find_missing_scope,
+    Verdict.FEATURE_NOT_ALLOWED: find_feature,
+    Verdict.PAYMENT_REQUIRED: find_payment,
+    Verdict.NOT_FOUND: find_not_found,
+    Verdict.ENTITLED: find_unexpected_allow,
+}
+
+
+def _j(cell: Cell) -> Judgement:
+    assert cell.judgement is not None  # callers check
+    return cell.judgement
+
+
+# ------------------------------------------------------------------------------------------ diagnose
+
+
+def diagnose(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Diagnosis | None:
+    """The root cause of a cell, or None for a clean allow (or a cell that was never sent). Never raises."""
+    if cell.judgement is None or cell.observation is None:
+        return None
+    if cell.judgement.verdict is Verdict.ENTITLED and cell.outcome is not Outcome.UNEXPECTED_ALLOW:
+        return None
+    try:
+        finding = _find(cell, combo, ctx)
+    except Exception as exc:  # the report must still render: say so instead of crashing the run
+        finding = Finding("unrecognised", f"Could not diagnose this answer ({type(exc).__name__})",
+                          "Read Deepgram's words in the evidence.", False)
+    severity = SEVERITY.get(finding.cause, 30)
+    if cell.outcome is Outcome.AS_EXPECTED:
+        severity = EXPECTED_SEVERITY
+    evidence = tuple(observation_evidence(cell.observation, cell.judgement)) + finding.evidence
+    evidence += tuple(control_evidence(ctx.controls))
+    diagnosis = Diagnosis(cause=finding.cause, title=finding.title, remedy=finding.remedy, severity=severity,
+                          is_entitlement=finding.is_entitlement, evidence=evidence,
+                          controls=tuple(ctx.controls))
+    if cell.outcome is Outcome.UNEXPECTED_DENY:
+        diagnosis = replace(diagnosis, ticket=ticket_text(cell, diagnosis, ctx))
+    return diagnosis
+
+
+def _find(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    observation = cell.observation
+    assert observation is not None and cell.judgement is not None
+    url_key = key_in_url(request_parameters(observation, combo))
+    no_header = observation.request is None or observation.request.auth_scheme is None
+    if url_key and cell.judgement.verdict in (Verdict.MALFORMED_REQUEST, Verdict.INVALID_AUTH) and no_header:
+        return find_key_in_url(cell, combo, url_key)
+    finder = FINDERS.get(cell.judgement.verdict, find_transient)
+    return finder(cell, combo, ctx)
+
+
+# ------------------------------------------------------------------------------------ support ticket
+
+
+def utc_time(at: str) -> str:
+    """`2026-09-17 00:37:38 UTC` from an ISO time; the raw text if it does not parse."""
+    if not at:
+        return "(time not recorded)"
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def ruled_out(cell: Cell, combo: Combo | None, ctx: DiagnosisContext) -> list[str]:
+    """What the evidence excludes, in words support can check quickly."""
+    out: list[str] = []
+    observation, judgement = cell.observation, cell.judgement
+    if observation is None or judgement is None:
+        return out
+    if observation.status is not None:
+        out.append("a network problem (Deepgram answered)")
+    if judgement.verdict not in (Verdict.INVALID_AUTH,) and observation.status not in (401, None):
+        out.append("an invalid key (no 401)")
+    if observation.status != 402:
+        out.append("missing credits (no 402)")
+    if judgement.verdict is Verdict.NOT_ENTITLED:
+        out.append("a malformed request (the refusal names the model, not a parameter)")
+    good = _control(ctx, KNOWN_GOOD)
+    if good is not None and good.verdict is Verdict.ENTITLED:
+        other = _control_model(good)
+        out.append(f"the key and endpoint in general ({other} is accepted on the same endpoint)")
+    minimal = _control(ctx, MINIMAL)
+    if minimal is not None and minimal.verdict is Verdict.ENTITLED:
+        out.append("the extra parameters (the minimal request is accepted)")
+    if cell.model and listed(cell.model, ctx.public_models):
+        out.append(f"a misspelt name ({cell.model} is in Deepgram's public model list)")
+    return out
+
+
+def ticket_text(cell: Cell, diagnosis: Diagnosis, ctx: DiagnosisContext) -> str:
+    """A ready-to-send support paragraph for an unexpected deny. Never contains a key."""
+    observation, judgement = cell.observation, cell.judgement
+    status = observation.status if observation and observation.status is not None else "no status"
+    words = ""
+    if judgement is not None and (judgement.err_code or judgement.err_msg):
+        message = f' "{judgement.err_msg}"' if judgement.err_msg else ""
+        words = f", {judgement.err_code or ''}{message}".replace(", ,", ",")
+    dg_error = observation.dg_error if observation else None
+    differs = dg_error and judgement and dg_error != judgement.err_msg
+    header = f' (dg-error header "{dg_error}")' if differs else ""
+    rid = _request_id(observation) if observation else None
+    request = observation.request if observation else None
+    sent = f" ({request.method} {request.url})" if request else ""
+    controls = "; ".join(
+        f"{c.purpose.replace('_', ' ')} {_control_model(c)} -> {'no answer' if c.status is None else c.status} "
+        f"{c.verdict.value} (request id {c.request_id or 'none'})" for c in diagnosis.controls
+    )
+    excluded = ruled_out(cell, None, ctx)
+    parts = [
+        f'Hello Deepgram support: for account "{ctx.account.alias}", project '
+        f"{ctx.account.project_id or '(unknown project id)'}, a request to {cell.surface} with model "
+        f"{cell.model or cell.variant}{sent} at {utc_time(observation.at if observation else '')} was "
+        f"refused with HTTP {status}{words}{header}, request id {rid or '(none returned)'}.",
+        f"We expected {cell.expectation.verdict.value}"
+        f"{f' ({cell.expectation.status})' if cell.expectation.status else ''}.",
+        f"Control probes: {controls}." if controls else "",
+        f"Ruled out: {'; '.join(excluded)}." if excluded else "",
+        f"Our diagnosis: {diagnosis.title}.",
+        f"Could you check whether project {ctx.account.project_id or '(ours)'} should have access to "
+        f"{cell.model or cell.variant} on {cell.surface}, and enable it if so?",
+    ]
+    return scrub(" ".join(p for p in parts if p))

@@ -1,0 +1,261 @@
+"""The fake Deepgram's configuration: which fake keys exist, what each project may use, which faults
+to inject, and every choice we made where the reference is unverified (the `[fidelity]` table).
+
+Everything is validated at load time so a typo fails with one line naming the file and key, never
+as a puzzling 403 in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from ..catalogue import read_toml
+from ..errors import ConfigError
+
+Role = Literal["owner", "admin", "member"]
+ROLES: tuple[str, ...] = ("owner", "admin", "member")
+HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+REGION = re.compile(r"[a-z]{2,12}")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Misbehaviour injected for one account, so clients can be tested against a bad day at Deepgram."""
+
+    latency_ms: int = 0
+    error_rate_5xx: float = 0.0  # share of admitted requests answered 5xx, spread evenly (deterministic)
+    status_5xx: int = 503
+    reset_handshake: bool = False  # drop the TCP connection instead of answering
+    never_answer: tuple[str, ...] = ()  # path globs that hang until the server stops
+    slow_close_ms: int = 0  # delay before a server-initiated WebSocket close frame
+    malformed_error_body: bool = False  # error bodies cut in half (invalid JSON)
+    plain_text_errors: bool = False  # error bodies as text/plain err_msg
+    rate_limit: bool = False  # answer every admitted request 429
+    retry_after_s: float | None = None  # sent as Retry-After on every 429 of this account when set
+
+
+@dataclass(frozen=True)
+class FakeAccount:
+    alias: str
+    key: str = field(repr=False)
+    project_id: str
+    project_name: str
+    role: Role = "owner"
+    models: tuple[str, ...] = ("*",)
+    denied_models: tuple[str, ...] = ()
+    credits: float = 200.0
+    max_concurrent_streams: int = 50
+    faults: Faults = Faults()
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """Behaviour the reference leaves unverified or disputed; see FIDELITY.md for the reasons."""
+
+    scope_denied_status: int = 403
+    nova_on_v2_listen_err_code: str = "V1_MODEL_ON_V2_LISTEN_ENDPOINT"
+    nova_on_v2_listen_err_msg: str = "Only flux models are supported on the `/v2/listen` endpoint."
+    flux_on_v1_listen_err_msg: str = (
+        "Flux models are not supported on the `/v1/listen` endpoint. "
+        "Please use the `/v2/listen` endpoint for conversational speech-to-text requests."
+    )
+    tts_not_entitled_status: int = 403
+    flux_not_entitled_status: int = 403
+    whisper_on_stream_status: int = 405
+    flux_close_code: int = 0  # 0: a close frame with no status code, as the Flux docs say
+    flux_keepalive: Literal["error", "ignore"] = "error"
+    flux_bad_message_close_code: int = 1008
+    flux_end_of_turn_trigger: bool = True
+    keepalive_resets_idle: bool = True
+    data_0000_reason: str = "Deepgram could not decode the audio data. See https://dpgr.am/data0000"
+    tts_max_chars: int = 2000
+    tts_flush_limit: int = 20
+    tts_flush_window_s: float = 60.0
+    jwt_on_manage: Literal["insufficient_permissions", "invalid_auth"] = "insufficient_permissions"
+    echo_subprotocol: bool = True
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    region: str = "global"
+    idle_timeout_s: float = 10.0  # v1 listen: no audio or text for this long -> 1011 NET-0001
+    latency_ms: int = 0  # added to every answer
+    stream_idle_timeout_s: float = 60.0  # Flux, TTS and agent streams: close after this long without a frame
+    agent_settings_timeout_s: float = 30.0
+    body_timeout_s: float = 30.0  # reading a REST body
+    send_timeout_s: float = 10.0  # one WebSocket send to a client that does not read
+
+    @property
+    def regional(self) -> bool:
+        return self.region != "global"
+
+
+@dataclass(frozen=True)
+class FakeConfig:
+    server: ServerSettings
+    accounts: tuple[FakeAccount, ...]
+    fidelity: Fidelity = Fidelity()
+    source: str = "<memory>"
+
+    def by_key(self) -> dict[str, FakeAccount]:
+        return {a.key: a for a in self.accounts}
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+
+def _fail(file: str, key: str, problem: str, fix: str) -> ConfigError:
+    return ConfigError(file, key, problem, fix)
+
+
+def _check_known(raw: dict[str, Any], allowed: set[str], file: str, key: str) -> None:
+    unknown = set(raw) - allowed
+    if unknown:
+        raise _fail(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(allowed)}")
+
+
+def _num(value: Any, file: str, key: str, *, lo: float, hi: float, integer: bool = False) -> Any:
+    ok_type = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, ok_type):
+        what = "an integer" if integer else "a number"
+        raise _fail(file, key, f"expected {what}, got {value!r}", f"make {key} {what} in [{lo}, {hi}]")
+    if not lo <= value <= hi:
+        raise _fail(file, key, f"{value!r} is out of range", f"use a value in [{lo}, {hi}]")
+    return value
+
+
+def _str_list(value: Any, file: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(file, key, f"expected a list of strings, got {value!r}", f'write {key} = ["..."]')
+    return tuple(value)
+
+
+def _dataclass_table(cls: Any, raw: Any, file: str, key: str) -> dict[str, Any]:
+    """Check a table against a dataclass's fields and types (bool, int, float, str, Literal)."""
+    if not isinstance(raw, dict):
+        raise _fail(file, key, "must be a table", f"write [{key}]")
+    _check_known(raw, {f.name for f in fields(cls)}, file, key)
+    defaults = cls()
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        default = getattr(defaults, name)
+        where = f"{key}.{name}"
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise _fail(file, where, f"expected true or false, got {value!r}", f"set {where} = true or false")
+        elif isinstance(default, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _fail(file, where, f"expected a number, got {value!r}", f"make {where} a number")
+            if isinstance(default, int) and not isinstance(value, int):
+                raise _fail(file, where, f"expected an integer, got {value!r}", f"make {where} an integer")
+            if value < 0:
+                raise _fail(file, where, f"{value!r} is negative", f"make {where} zero or more")
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise _fail(file, where, f"expected a string, got {value!r}", f'quote {where}')
+        out[name] = value
+    return out
+
+
+def _faults(raw: Any, file: str, key: str) -> Faults:
+    if not isinstance(raw, dict):
+        raise _fail(file, key, "must be a table", f"write [{key}]")
+    _check_known(raw, {f.name for f in fields(Faults)}, file, key)
+    kw: dict[str, Any] = {}
+    for name in ("reset_handshake", "malformed_error_body", "plain_text_errors", "rate_limit"):
+        if name in raw:
+            if not isinstance(raw[name], bool):
+                raise _fail(file, f"{key}.{name}", f"expected true or false, got {raw[name]!r}", "use true or false")
+            kw[name] = raw[name]
+    if "latency_ms" in raw:
+        kw["latency_ms"] = _num(raw["latency_ms"], file, f"{key}.latency_ms", lo=0, hi=600_000, integer=True)
+    if "slow_close_ms" in raw:
+        kw["slow_close_ms"] = _num(raw["slow_close_ms"], file, f"{key}.slow_close_ms", lo=0, hi=600_000, integer=True)
+    if "error_rate_5xx" in raw:
+        kw["error_rate_5xx"] = float(_num(raw["error_rate_5xx"], file, f"{key}.error_rate_5xx", lo=0.0, hi=1.0))
+    if "status_5xx" in raw:
+        kw["status_5xx"] = _num(raw["status_5xx"], file, f"{key}.status_5xx", lo=500, hi=599, integer=True)
+    if "retry_after_s" in raw:
+        kw["retry_after_s"] = float(_num(raw["retry_after_s"], file, f"{key}.retry_after_s", lo=0, hi=86_400))
+    if "never_answer" in raw:
+        globs = _str_list(raw["never_answer"], file, f"{key}.never_answer")
+        for g in globs:
+            if not g.startswith("/"):
+                raise _fail(file, f"{key}.never_answer", f"{g!r} is not a path glob", 'write it as "/v1/listen"')
+        kw["never_answer"] = globs
+    return Faults(**kw)
+
+
+ACCOUNT_FIELDS = {"key", "project_id", "project_name", "role", "models", "denied_models", "credits",
+                  "max_concurrent_streams", "faults", "description"}
+
+
+def _account(alias: str, raw: Any, file: str) -> FakeAccount:
+    key = f"accounts.{alias}"
+    if not isinstance(raw, dict):
+        raise _fail(file, key, "must be a table", f"write [accounts.{alias}]")
+    _check_known(raw, ACCOUNT_FIELDS, file, key)
+    secret = raw.get("key")
+    if not isinstance(secret, str) or len(secret) < 8 or any(c.isspace() or c == "," for c in secret):
+        raise _fail(file, f"{key}.key", "missing or not a string of 8+ characters without spaces or commas",
+                    'set key = "dgfake-<alias>-k1"')
+    if HEX40.fullmatch(secret):
+        raise _fail(file, f"{key}.key", "looks like a real Deepgram key (40 hex characters)",
+                    'fake keys must never look real: use something like "dgfake-<alias>-k1"')
+    project_id = raw.get("project_id")
+    try:
+        project_id = str(uuid.UUID(str(project_id)))
+    except ValueError:
+        raise _fail(file, f"{key}.project_id", f"{project_id!r} is not a UUID",
+                    'use a UUID such as "7d1c0a52-fa4e-4c3b-9e51-000000000001"') from None
+    role = raw.get("role", "owner")
+    if role not in ROLES:
+        raise _fail(file, f"{key}.role", f"unknown role {role!r}", f"use one of: {', '.join(ROLES)}")
+    name = raw.get("project_name", alias)
+    if not isinstance(name, str):
+        raise _fail(file, f"{key}.project_name", f"expected a string, got {name!r}", "quote the name")
+    return FakeAccount(
+        alias=alias, key=secret, project_id=project_id, project_name=name, role=role,
+        models=_str_list(raw.get("models", ["*"]), file, f"{key}.models"),
+        denied_models=_str_list(raw.get("denied_models", []), file, f"{key}.denied_models"),
+        credits=float(_num(raw.get("credits", 200.0), file, f"{key}.credits", lo=-1e12, hi=1e12)),
+        max_concurrent_streams=_num(raw.get("max_concurrent_streams", 50), file, f"{key}.max_concurrent_streams",
+                                    lo=1, hi=1_000_000, integer=True),
+        faults=_faults(raw.get("faults", {}), file, f"{key}.faults"),
+    )
+
+
+def parse_fake_config(data: dict[str, Any], file: str = "<memory>") -> FakeConfig:
+    """Build a FakeConfig from parsed TOML (also used by tests to build configs in memory)."""
+    _check_known(data, {"schema", "server", "fidelity", "accounts"}, file, "")
+    if data.get("schema", 1) != 1:
+        raise _fail(file, "schema", f"unsupported schema {data.get('schema')!r}", "use schema = 1")
+    server = ServerSettings(**_dataclass_table(ServerSettings, data.get("server", {}), file, "server"))
+    if not REGION.fullmatch(server.region):
+        raise _fail(file, "server.region", f"unknown region {server.region!r}",
+                    'use "global" or a region code such as "eu", "au", "in", "us"')
+    fidelity_kw = _dataclass_table(Fidelity, data.get("fidelity", {}), file, "fidelity")
+    for name, allowed in (("flux_keepalive", ("error", "ignore")),
+                          ("jwt_on_manage", ("insufficient_permissions", "invalid_auth"))):
+        if name in fidelity_kw and fidelity_kw[name] not in allowed:
+            raise _fail(file, f"fidelity.{name}", f"unknown value {fidelity_kw[name]!r}", f"use one of {allowed}")
+    fidelity = Fidelity(**fidelity_kw)
+    raw_accounts = data.get("accounts")
+    if not isinstance(raw_accounts, dict) or not raw_accounts:
+        raise _fail(file, "accounts", "no [accounts.<alias>] tables", "add at least one [accounts.<alias>]")
+    accounts = tuple(_account(alias, raw, file) for alias, raw in raw_accounts.items())
+    seen: dict[str, str] = {}
+    for acc in accounts:
+        if acc.key in seen:
+            raise _fail(file, f"accounts.{acc.alias}.key", f"same key as accounts.{seen[acc.key]}",
+                        "give every account its own fake key")
+        seen[acc.key] = acc.alias
+    return FakeConfig(server=server, accounts=accounts, fidelity=fidelity, source=file)
+
+
+def load_fake_config(path: str | Path) -> FakeConfig:
+    path = Path(path)
+    return parse_fake_config(read_toml(path), str(path))

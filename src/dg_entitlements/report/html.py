@@ -1,0 +1,749 @@
+"""The entitlement report as HTML (pure): header, drift, diagnosis panel, then the matrix.
+
+Written for the people who read it without having run it (support staff, account managers):
+- the answer comes first (contract kept or broken, lost entitlements, root causes with what to do),
+  the matrix after, and every cell opens to the evidence behind it;
+- every outcome has words and a symbol as well as a colour (accessible, and quotable in a ticket);
+- a cell that needed retries is marked and never looks like a clean pass.
+
+Engineering constraints, and why:
+- a fragment with its own scoped <style> and a little vanilla JS, no external resources, so it
+  works inside pytest-html's self-contained report and as a standalone page; cells are <details>
+  elements so the evidence opens even with scripts disabled;
+- pure and deterministic (no render-time clock, stable ordering), so re-rendering a saved JSON
+  gives a byte-identical page and two reports can be diffed;
+- every piece of text is scrubbed and then HTML-escaped, and the whole page is scrubbed again.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from dg_entitlements.drift import sort_drifts
+from dg_entitlements.model import (
+    Cell,
+    ControlResult,
+    Diagnosis,
+    Drift,
+    Observation,
+    Outcome,
+    RunResult,
+    Surface,
+)
+from dg_entitlements.report.labels import (
+    KIND_LABELS,
+    KIND_ORDER,
+    cell_kind,
+    expected_text,
+    ordered_accounts,
+    request_id,
+    status_text,
+    tries,
+    verdict_words,
+)
+from dg_entitlements.secrets import scrub
+
+BODY_EXCERPT_CHARS = 2000
+ROOT_ID = "dge-report"
+
+_KIND_MARK = {
+    "allow": "✓ allowed",
+    "deny": "⊘ denied as expected",
+    "unexpected_allow": "! UNEXPECTED ALLOW",
+    "unexpected_deny": "✗ UNEXPECTED DENY",
+    "inconclusive": "? inconclusive",
+    "skipped": "– skipped",
+}
+
+
+def e(value: object) -> str:
+    """Scrub, then escape: scrubbing first so a secret containing `&` or `<` is still recognised."""
+    return html.escape(scrub("" if value is None else str(value)), quote=True)
+
+
+# ------------------------------------------------------------------------------------------ columns
+
+
+def columns_from_surfaces(surfaces: Mapping[str, Surface]) -> list[tuple[str, str]]:
+    """(surface name, title) in catalogue order: pass `catalogue.surfaces` to get the human titles."""
+    return [(name, s.title or name) for name, s in surfaces.items()]
+
+
+def _columns(run: RunResult, columns: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """The given columns that have cells, in their order, then any surface the run has but they lack."""
+    used: list[str] = []
+    for cell in run.cells:
+        if cell.surface not in used:
+            used.append(cell.surface)
+    if columns is None:
+        columns = list(run.surfaces.items())  # the run carries its own titles, so `render` needs no catalogue
+    given = [(n, t) for n, t in columns if n in used]
+    known = {n for n, _ in given}
+    return given + [(n, n) for n in used if n not in known]
+
+
+def _rows(cells: Iterable[Cell]) -> list[str]:
+    rows: list[str] = []
+    for cell in cells:
+        if cell.variant not in rows:
+            rows.append(cell.variant)
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- header
+
+
+def _header(run: RunResult) -> str:
+    counts = run.counts()
+    kinds = {k: 0 for k in KIND_ORDER}
+    for cell in run.cells:
+        kinds[cell_kind(cell)] += 1
+    broken = sum(1 for c in run.cells if c.outcome.breaks_contract)
+    lost = sum(1 for d in run.drift if d.change == "lost")
+    if run.contract_broken:
+        parts = [f"{broken} unexpected cell(s)"] if broken else []
+        parts += [f"{lost} lost entitlement(s)"] if lost else []
+        verdict = f'<p class="dge-verdict bad">Contract broken: {e(", ".join(parts))}.</p>'
+    else:
+        verdict = '<p class="dge-verdict good">Contract kept: every cell that answered came out as expected.</p>'
+    banners = []
+    if not run.complete:
+        banners.append(
+            '<p class="dge-banner incomplete" role="alert"><strong>INCOMPLETE RUN.</strong> The run was '
+            "interrupted before every probe finished: what finished is shown, the rest is missing.</p>"
+        )
+    banners.extend(_cassette_banner(run.cassettes))
+    chips = "".join(
+        f'<li class="k-{k}" title="{e(KIND_LABELS[k])}"><span class="n">{kinds[k]}</span> {e(KIND_LABELS[k])}</li>'
+        for k in KIND_ORDER
+        if kinds[k] or k in ("allow", "unexpected_deny")
+    )
+    outcome_line = ", ".join(f"{v} {verdict_words(k)}" for k, v in counts.items())
+    targets = " · ".join(f"{e(k)}: <code>{e(v)}</code>" for k, v in sorted(run.targets.items()))
+    c = run.cost
+    notes = "".join(f"<li>{e(n)}</li>" for n in run.notes)
+    return (
+        '<header class="dge-head">'
+        "<h2>Deepgram entitlement report</h2>"
+        f'<p class="dge-meta">Mode <strong>{e(run.mode)}</strong> · '
+        f"{e(run.started_at)} → {e(run.finished_at)}"
+        f" · {len(run.cells)} cells · {len(ordered_accounts(run))} account(s) · tool {e(run.tool_version)}"
+        f" · schema {run.schema_version}</p>"
+        + (f'<p class="dge-meta">{targets}</p>' if targets else "")
+        + verdict
+        + "".join(banners)
+        + f'<ul class="dge-totals" aria-label="Totals per outcome" title="{e(outcome_line)}">{chips}</ul>'
+        f'<p class="dge-cost">Sent: <strong>{c.requests}</strong> requests, '
+        f"<strong>{c.audio_seconds:g}</strong>"
+        f" seconds of audio, <strong>{c.characters}</strong> characters of text to synthesize.</p>"
+        + (f'<ul class="dge-notes">{notes}</ul>' if notes else "")
+        + "</header>"
+    )
+
+
+def _cassette_banner(cassettes: Mapping[str, Any]) -> list[str]:
+    """Replay runs say how old their recordings are: an old cassette is not today's account."""
+    if not cassettes:
+        return []
+    warning = cassettes.get("warning")
+    details = " · ".join(f"{e(k)}: {e(v)}" for k, v in sorted(cassettes.items()) if k != "warning")
+    out = []
+    if warning:
+        out.append(f'<p class="dge-banner cassette" role="alert"><strong>Cassettes:</strong> {e(warning)}</p>')
+    if details:
+        out.append(f'<p class="dge-meta">Replayed from cassettes · {details}</p>')
+    return out
+
+
+# -------------------------------------------------------------------------------------------- drift
+
+
+def _drift(drifts: Sequence[Drift]) -> str:
+    if not drifts:
+        return ""
+    words = {"lost": "LOST", "gained": "gained", "changed": "changed"}
+    items = "".join(
+        f'<li class="d-{e(d.change)}"><strong>{words.get(d.change, e(d.change))}</strong> '
+        f"{e(d.account)} · <code>{e(d.combo_id)}</code>: {e(verdict_words(d.before))} → "
+        f"{e(verdict_words(d.after))}</li>"
+        for d in sort_drifts(drifts)
+    )
+    return (
+        '<section class="dge-drift" aria-labelledby="dge-drift-h"><h3 id="dge-drift-h">Changes since the '
+        f"baseline run</h3><ul>{items}</ul></section>"
+    )
+
+
+# ---------------------------------------------------------------------------------------- diagnosis
+
+
+def _cell_ids(run: RunResult) -> dict[int, str]:
+    """Stable anchor per cell (its index in the run), so the panel can link to the matrix."""
+    return {id(cell): f"cell-{i}" for i, cell in enumerate(run.cells)}
+
+
+def _surface_titles(columns: Sequence[tuple[str, str]]) -> dict[str, str]:
+    return dict(columns)
+
+
+def diagnosis_groups(run: RunResult) -> list[tuple[str, list[Cell]]]:
+    """Cells needing attention grouped by root cause, most serious first.
+
+    Only cells that did not come out as expected are grouped (an expected denial with a diagnosis is
+    explained in its own cell, not in the panel). Groups are ordered by their highest severity, then
+    by size, then by cause id, so the order never depends on dict or set iteration.
+    """
+    groups: dict[str, list[Cell]] = {}
+    for cell in run.cells:
+        if cell.outcome is Outcome.AS_EXPECTED:
+            continue
+        cause = (
+            cell.diagnosis.cause
+            if cell.diagnosis
+            else ("skipped" if cell.outcome is Outcome.SKIPPED else "undiagnosed")
+        )
+        groups.setdefault(cause, []).append(cell)
+
+    def key(item: tuple[str, list[Cell]]) -> tuple[int, int, str]:
+        cause, cells = item
+        severity = max((c.diagnosis.severity for c in cells if c.diagnosis), default=-1)
+        return (-severity, -len(cells), cause)
+
+    return sorted(groups.items(), key=key)
+
+
+def _diagnosis_panel(run: RunResult, titles: Mapping[str, str]) -> str:
+    groups = diagnosis_groups(run)
+    ids = _cell_ids(run)
+    expected_diag = sum(1 for c in run.cells if c.outcome is Outcome.AS_EXPECTED and c.diagnosis)
+    if not groups:
+        body = '<p class="dge-none">Nothing to diagnose: every cell came out as expected.</p>'
+    else:
+        body = "".join(_cause_block(cause, cells, ids, titles, n) for n, (cause, cells) in enumerate(groups))
+    note = (
+        f'<p class="dge-meta">{expected_diag} cell(s) denied as expected also carry an explanation: open them'
+        " in the matrix.</p>"
+        if expected_diag
+        else ""
+    )
+    return (
+        '<section class="dge-diag" id="dge-diagnosis" aria-labelledby="dge-diag-h"><h3 id="dge-diag-h">'
+        f"Diagnosis: root causes, most serious first</h3>{body}{note}</section>"
+    )
+
+
+def _cause_block(cause: str, cells: list[Cell], ids: Mapping[int, str], titles: Mapping[str, str], n: int) -> str:
+    diags = [c.diagnosis for c in cells if c.diagnosis]
+    severity = max((d.severity for d in diags), default=-1)
+    entitlement = any(d.is_entitlement for d in diags)
+    heading = {"undiagnosed": "No diagnosis available", "skipped": "Not sent"}.get(cause, verdict_words(cause))
+    heading = heading[:1].upper() + heading[1:]
+    badge = ""
+    if diags and not entitlement:
+        badge = '<span class="badge not-ent">Not an entitlement problem</span>'
+    elif diags:
+        badge = '<span class="badge ent">Entitlement</span>'
+    # Distinct (title, remedy) pairs in first-seen order, each with the cells it covers.
+    subs: dict[tuple[str, str], list[Cell]] = {}
+    for cell in cells:
+        d = cell.diagnosis
+        sub = (d.title, d.remedy) if d else (_undiagnosed_title(cell), "")
+        subs.setdefault(sub, []).append(cell)
+    parts = []
+    for (title, remedy), sub_cells in subs.items():
+        links = ", ".join(
+            f'<a href="#{ids[id(c)]}" data-cell="{ids[id(c)]}" class="k-{cell_kind(c)}">{e(c.account)} · '
+            f"{e(titles.get(c.surface, c.surface))} · {e(c.variant)}</a>"
+            for c in sub_cells
+        )
+        parts.append(
+            f'<div class="sub"><p class="title">{e(title)}</p>'
+            + (f'<p class="remedy"><strong>What to do:</strong> {e(remedy)}</p>' if remedy else "")
+            + f'<p class="affects">Affects {len(sub_cells)} cell(s): {links}</p></div>'
+        )
+    tickets: list[str] = []
+    for cell in cells:
+        if cell.diagnosis and cell.diagnosis.ticket and cell.diagnosis.ticket not in tickets:
+            tickets.append(cell.diagnosis.ticket)
+    ticket_html = ""
+    if tickets:
+        items = "".join(_ticket(t, f"ticket-{n}-{i}") for i, t in enumerate(tickets))
+        opened = " open" if len(tickets) <= 2 else ""
+        ticket_html = (
+            f'<details class="tickets"{opened}><summary>Support ticket text ({len(tickets)}): '
+            "ready to send to "
+            f"Deepgram</summary>{items}</details>"
+        )
+    return (
+        f'<article class="dge-cause" data-cause="{e(cause)}" data-severity="{severity}">'
+        f'<h4>{e(heading)} <span class="count">{len(cells)} cell(s)</span> {badge}</h4>'
+        + "".join(parts)
+        + ticket_html
+        + "</article>"
+    )
+
+
+def _undiagnosed_title(cell: Cell) -> str:
+    """A plain sentence for a cell the diagnosis engine did not explain, by outcome."""
+    reason = cell.judgement.reason if cell.judgement else "no verdict was recorded"
+    if cell.outcome is Outcome.SKIPPED:
+        return f"Not sent: {cell.skipped_reason or 'no reason recorded'}"
+    if cell.outcome is Outcome.UNEXPECTED_ALLOW:
+        return (
+            f"Allowed, but the expectation was {expected_text(cell.expectation)}: the account may have "
+            "gained access, or the expectation is out of date"
+        )
+    if cell.outcome is Outcome.INCONCLUSIVE:
+        return f"No answer about the account ({reason}); run again to get one"
+    return reason
+
+
+def _ticket(text: str, tid: str) -> str:
+    return (
+        f'<div class="ticket"><pre id="{tid}" tabindex="0">{e(text)}</pre>'
+        f'<button type="button" class="copy" data-copy="{tid}" title="Copy this text to the clipboard">'
+        "Copy ticket text</button></div>"
+    )
+
+
+# ------------------------------------------------------------------------------------------- matrix
+
+
+def _legend() -> str:
+    items = "".join(
+        f'<li><span class="sw k-{k}" aria-hidden="true"></span>{e(_KIND_MARK[k])}: {e(KIND_LABELS[k])}</li>'
+        for k in ("allow", "deny", "unexpected_deny", "unexpected_allow", "inconclusive", "skipped")
+    )
+    items += (
+        '<li><span class="sw k-allow retried" aria-hidden="true"></span>↻ needed retries: the answer came '
+        "only after transient failures, so it is not a clean pass</li>"
+    )
+    return f'<ul class="dge-legend" aria-label="Legend">{items}</ul>'
+
+
+def _matrix(run: RunResult, columns: list[tuple[str, str]]) -> str:
+    ids = _cell_ids(run)
+    rows_order = _rows(run.cells)
+    infos = {a.alias: a for a in run.accounts}
+    blocks = []
+    for alias in ordered_accounts(run):
+        cells = [c for c in run.cells if c.account == alias]
+        blocks.append(_account_block(alias, infos.get(alias), cells, rows_order, columns, ids))
+    return (
+        '<section class="dge-matrix" aria-labelledby="dge-mx-h"><h3 id="dge-mx-h">Entitlement matrix</h3>'
+        '<p class="dge-meta">Rows are models (or variants), columns are endpoints. Click a cell to see the '
+        'evidence. <label><input type="checkbox" class="only-problems"> '
+        "Show only rows with a problem</label></p>" + _legend() + "".join(blocks) + "</section>"
+    )
+
+
+def _account_block(
+    alias: str,
+    info: Any,
+    cells: list[Cell],
+    rows_order: list[str],
+    columns: list[tuple[str, str]],
+    ids: Mapping[int, str],
+) -> str:
+    meta = []
+    if info is not None:
+        meta.append(f"key <code>{e(info.fingerprint or 'none')}</code> ({e(info.key_source)})")
+        meta.append(f"project <code>{e(info.project_id or 'unknown')}</code>")
+        meta.append(f"<code>{e(info.base_url)}</code>")
+    counts = {k: 0 for k in KIND_ORDER}
+    for c in cells:
+        counts[cell_kind(c)] += 1
+    summary = ", ".join(f"{n} {KIND_LABELS[k].split(' (')[0].lower()}" for k, n in counts.items() if n)
+    by_pos: dict[tuple[str, str], list[Cell]] = {}
+    for c in cells:
+        by_pos.setdefault((c.variant, c.surface), []).append(c)
+    cols = list(columns)  # the same columns for every account, so blocks compare side by side
+    # <wbr> after each "/" lets a long path wrap at a path boundary instead of mid-word.
+    head = "".join(f'<th scope="col" title="{e(n)}">{e(t).replace("/", "/<wbr>")}</th>' for n, t in cols)
+    body = []
+    for variant in (r for r in rows_order if any(c.variant == r for c in cells)):
+        row_cells = [c for c in cells if c.variant == variant]
+        problem = any(c.outcome is not Outcome.AS_EXPECTED or c.retried for c in row_cells)
+        tds = "".join(_td(by_pos.get((variant, n), []), t, ids) for n, t in cols)
+        body.append(f'<tr data-problem="{int(problem)}"><th scope="row">{e(variant)}</th>{tds}</tr>')
+    return (
+        f'<section class="dge-acct" data-account="{e(alias)}"><h4>Account '
+        f'<span class="alias">{e(alias)}</span></h4><p class="dge-meta">{" · ".join(meta)}</p>'
+        f'<p class="dge-meta">{len(cells)} cells: {e(summary)}</p>'
+        f'<table class="dge-mx"><caption>Entitlements of account {e(alias)}</caption><thead><tr>'
+        f'<th scope="col">Model / variant</th>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+        "</table></section>"
+    )
+
+
+def _td(cells: list[Cell], column_title: str, ids: Mapping[int, str]) -> str:
+    if not cells:
+        return '<td class="na" title="Not probed: this combination is not in the catalogue">·</td>'
+    kinds = [cell_kind(c) for c in cells]
+    retried = " retried" if any(c.retried for c in cells) else ""
+    inner = "".join(_cell(c, column_title, ids[id(c)]) for c in cells)
+    return f'<td class="k-{kinds[0]}{retried}">{inner}</td>'
+
+
+def _cell_title(cell: Cell, column_title: str) -> str:
+    kind = cell_kind(cell)
+    rid = request_id(cell)
+    parts = [
+        f"{cell.account} · {column_title} · {cell.variant}: {KIND_LABELS[kind]}",
+        f"expected {expected_text(cell.expectation)}",
+        f"got {_got(cell)}",
+    ]
+    if cell.retried:
+        parts.append(f"needed {tries(cell)} tries")
+    if rid:
+        parts.append(f"request id {rid}")
+    return "; ".join(parts)
+
+
+def _got(cell: Cell) -> str:
+    if cell.observation is None:
+        return "nothing (not sent)"
+    verdict = verdict_words(cell.judgement.verdict.value) if cell.judgement else "no verdict"
+    return f"{status_text(cell)} {verdict}"
+
+
+def _cell(cell: Cell, column_title: str, anchor: str) -> str:
+    kind = cell_kind(cell)
+    rid = request_id(cell)
+    verdict = verdict_words(cell.judgement.verdict.value) if cell.judgement else "not sent"
+    retry = f'<span class="rt" title="needed {tries(cell)} tries">↻{tries(cell)} tries</span>' if cell.retried else ""
+    mark = "" if kind == "allow" else f'<span class="mk">{e(_KIND_MARK[kind])}</span>'
+    rid_html = (
+        f'<span class="rid">{e(rid[:8])}…</span>' if rid and len(rid) > 9 else f'<span class="rid">{e(rid)}</span>'
+    )
+    return (
+        f'<details class="dge-cell" id="{anchor}" data-test-id="{e(cell.test_id)}" data-kind="{kind}">'
+        f'<summary title="{e(_cell_title(cell, column_title))}">'
+        f'<span class="st">{e(status_text(cell))}</span> '
+        f'<span class="vd">{e(verdict)}</span>{mark}{retry}{rid_html if rid else ""}</summary>'
+        f'<div class="ev" role="region" aria-label="Evidence for {e(cell.test_id)}">'
+        f"{_evidence(cell, column_title)}"
+        "</div></details>"
+    )
+
+
+# ----------------------------------------------------------------------------------------- evidence
+
+
+def _dl(pairs: Iterable[tuple[str, str | None]]) -> str:
+    """Definition list of (label, already-escaped html); empty values are left out."""
+    items = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in pairs if v)
+    return f"<dl>{items}</dl>"
+
+
+def _excerpt(body: Any) -> str:
+    if body is None:
+        return ""
+    text = (
+        body if isinstance(body, str) else json.dumps(body, sort_keys=True, indent=1, ensure_ascii=False, default=str)
+    )
+    if len(text) > BODY_EXCERPT_CHARS:
+        text = text[:BODY_EXCERPT_CHARS] + f"\n… ({len(text) - BODY_EXCERPT_CHARS} more characters)"
+    return text
+
+
+def _evidence(cell: Cell, column_title: str) -> str:
+    kind = cell_kind(cell)
+    j = cell.judgement
+    obs = cell.observation
+    exp = cell.expectation
+    pairs: list[tuple[str, str | None]] = [
+        ("Outcome", f'<strong class="k-{kind}">{e(KIND_LABELS[kind])}</strong>'),
+        ("Test", f"<code>{e(cell.test_id)}</code>"),
+        ("Endpoint", f"{e(column_title)} (<code>{e(cell.surface)}</code>)"),
+        ("Model", e(cell.model) if cell.model else None),
+        (
+            "Expected",
+            e(expected_text(exp)) + (f' <span class="src">from {e(exp.source)}</span>' if exp.source else ""),
+        ),
+        ("Got", e(_got(cell))),
+        ("Why", e(j.reason) if j else None),
+        ("Not sent because", e(cell.skipped_reason) if cell.skipped_reason else None),
+    ]
+    if j:
+        pairs += [
+            ("Deepgram err_code", f"<code>{e(j.err_code)}</code>" if j.err_code else None),
+            ("Deepgram err_msg", e(j.err_msg) if j.err_msg else None),
+            ("Offending parameter", f"<code>{e(j.parameter)}</code>" if j.parameter else None),
+            ("Right endpoint", e(j.right_endpoint) if j.right_endpoint else None),
+        ]
+    if obs is not None:
+        pairs += _observation_pairs(obs)
+    out = _dl(pairs)
+    if obs is not None and len(obs.attempts) > 1:
+        out += _attempts(obs)
+    if cell.diagnosis:
+        out += _diagnosis_detail(cell.diagnosis)
+    return out
+
+
+def _observation_pairs(obs: Observation) -> list[tuple[str, str | None]]:
+    rid = obs.request_id
+    headers = "".join(f"<li><code>{e(k)}: {e(v)}</code></li>" for k, v in sorted(obs.headers.items()))
+    frames = "".join(
+        f"<li>{e(f.kind)} {e(f.type or '')} at {f.at_ms:g} ms{f' ({f.size} bytes)' if f.size else ''}</li>"
+        for f in obs.frames[:8]
+    )
+    req = obs.request
+    excerpt = _excerpt(obs.body)
+    close = f"{obs.close_code} {obs.close_reason or ''}".strip() if obs.close_code is not None else None
+    if close and obs.closed_by:
+        close += f" (closed by the {obs.closed_by})"
+    error = f"{obs.error}{': ' + obs.error_detail if obs.error_detail else ''}" if obs.error else None
+    cost = obs.cost
+    return [
+        ("Deepgram dg-error", e(obs.dg_error) if obs.dg_error else None),
+        ("Request id", f'<code class="rid-full">{e(rid)}</code>' if rid else "none returned"),
+        (
+            "Request",
+            f"<code>{e(req.method)} {e(req.url)}</code> auth: {e(req.auth_scheme or 'none')}" if req else None,
+        ),
+        ("Network error", e(error) if error else None),
+        ("Body excerpt", f'<pre class="body">{e(excerpt)}</pre>' if excerpt else None),
+        ("Body", f"{e(obs.body_kind)}, {obs.body_size} bytes, {e(obs.content_type or 'no content type')}"),
+        ("Headers", f"<ul>{headers}</ul>" if headers else None),
+        ("First messages", f"<ul>{frames}</ul>" if frames else None),
+        ("Close", e(close) if close else None),
+        ("Tries", f"{obs.tries}" + (" (retried: not a clean pass)" if obs.tries > 1 else "")),
+        ("Latency", f"{obs.latency_ms:g} ms"),
+        ("Probed at", e(obs.at) if obs.at else None),
+        ("Cost", f"{cost.requests} request(s), {cost.audio_seconds:g} s audio, {cost.characters} characters"),
+    ]
+
+
+def _attempts(obs: Observation) -> str:
+    rows = "".join(
+        f"<tr><td>{i}</td><td>{e(a.status if a.status is not None else '—')}</td><td>{e(a.error or '')}</td>"
+        f"<td>{a.latency_ms:g} ms</td><td>{a.waited_ms:g} ms</td>"
+        f"<td>{'' if a.retry_after_s is None else f'{a.retry_after_s:g} s'}</td></tr>"
+        for i, a in enumerate(obs.attempts, 1)
+    )
+    return (
+        '<table class="attempts"><caption>Attempts</caption><thead><tr><th>#</th><th>status</th>'
+        "<th>error</th><th>latency</th><th>waited before</th><th>Retry-After</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _controls(controls: Sequence[ControlResult]) -> str:
+    rows = "".join(
+        f"<tr><td>{e(verdict_words(c.purpose))}</td><td><code>{e(c.combo_id)}</code></td>"
+        f"<td>{e(c.status if c.status is not None else '—')}</td><td>{e(verdict_words(c.verdict.value))}</td>"
+        f"<td><code>{e(c.request_id or '')}</code></td><td>{e(c.note)}</td></tr>"
+        for c in controls
+    )
+    return (
+        '<table class="controls"><caption>Control probes</caption><thead><tr><th>control</th><th>request</th>'
+        "<th>status</th><th>verdict</th><th>request id</th><th>note</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _diagnosis_detail(d: Diagnosis) -> str:
+    flag = "an entitlement problem" if d.is_entitlement else "not an entitlement problem"
+    evidence = "".join(f"<li><strong>{e(x.label)}:</strong> {e(x.value)}</li>" for x in d.evidence)
+    return (
+        f'<div class="diag"><p class="title">Diagnosis: {e(d.title)} '
+        f'<span class="badge">({e(flag)})</span></p>'
+        f'<p class="remedy"><strong>What to do:</strong> {e(d.remedy)}</p>'
+        + (f"<ul>{evidence}</ul>" if evidence else "")
+        + (_controls(d.controls) if d.controls else "")
+        + (
+            f'<p><strong>Support ticket text</strong></p><pre class="ticket-text">{e(d.ticket)}</pre>'
+            if d.ticket
+            else ""
+        )
+        + "</div>"
+    )
+
+
+# -------------------------------------------------------------------------------------- entry points
+
+
+def render_matrix(run: RunResult, columns: Sequence[tuple[str, str]] | None = None) -> str:
+    """The report fragment: header, drift (lost first), diagnosis panel, legend and matrix.
+
+    `columns` are (surface name, title) pairs in display order (see `columns_from_surfaces`); without
+    them, surfaces appear in the order of the run's cells, labelled by name.
+    """
+    cols = _columns(run, columns)
+    fragment = (
+        f'<div class="dge" id="{ROOT_ID}">'
+        f"<style>{_CSS}</style>"
+        + _header(run)
+        + _drift(run.drift)
+        + _diagnosis_panel(run, _surface_titles(cols))
+        + _matrix(run, cols)
+        + f"<script>{_JS}</script></div>"
+    )
+    return scrub(fragment)
+
+
+def render_page(run: RunResult, columns: Sequence[tuple[str, str]] | None = None) -> str:
+    """A complete standalone page around `render_matrix`; deterministic for a given run."""
+    title = f"Deepgram entitlements · {run.mode} · {run.started_at}"
+    return scrub(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light">'
+        f"<title>{e(title)}</title></head><body>\n{render_matrix(run, columns)}\n</body></html>\n"
+    )
+
+
+_CSS = """
+.dge{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433;background:#fff;
+ padding:12px 16px;max-width:none}
+.dge h2{font-size:22px;margin:0 0 4px}.dge h3{font-size:18px;margin:18px 0 6px;border-bottom:1px solid #ccd}
+.dge h4{font-size:15px;margin:12px 0 4px}
+.dge code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.dge .dge-meta{color:#4a5368;margin:2px 0}
+.dge .dge-verdict{font-size:17px;font-weight:700;margin:8px 0;padding:6px 10px;border-radius:4px}
+.dge .dge-verdict.good{background:#d3f2dc;color:#14532d}
+.dge .dge-verdict.bad{background:#ffd6d6;color:#8a1010}
+.dge .dge-banner{padding:8px 10px;border-radius:4px;margin:6px 0;font-weight:600}
+.dge .dge-banner.incomplete{background:#8a1010;color:#fff}
+.dge .dge-banner.cassette{background:#fff1b8;border:1px solid #d4a200;color:#5c4500}
+.dge .dge-totals{list-style:none;display:flex;flex-wrap:wrap;gap:6px;padding:0;margin:8px 0}
+.dge .dge-totals li{padding:3px 8px;border-radius:12px;border:1px solid #99a}
+.dge .dge-totals .n{font-weight:700}
+.dge .k-allow{background:#d3f2dc;border-color:#2f8f4e}.dge .k-deny{background:#e4eaf3;border-color:#7b8aa5}
+.dge .k-unexpected_allow{background:#ffd8a8;border-color:#d9480f}
+.dge .k-unexpected_deny{background:#ffc9c9;border-color:#c92a2a}
+.dge .k-inconclusive{background:#fff3bf;border-color:#d4a200}
+.dge .k-skipped{background:#fff;border-color:#aab;border-style:dashed}
+.dge .dge-drift{border:2px solid #c92a2a;border-radius:6px;padding:4px 12px;background:#fff5f5}
+.dge .dge-drift .d-lost{color:#a61b1b;font-weight:700}.dge .dge-drift .d-gained{color:#1f6e3a}
+.dge .dge-cause{border:1px solid #ccd;border-left:6px solid #c92a2a;border-radius:4px;padding:4px 12px;
+ margin:8px 0;background:#fcfcfe}
+.dge .dge-cause[data-cause=undiagnosed],.dge .dge-cause[data-cause=skipped]{border-left-color:#aab}
+.dge .dge-cause .title{font-weight:600;margin:4px 0}.dge .remedy{margin:2px 0}
+.dge .count{font-weight:400;color:#4a5368;font-size:13px}
+.dge .badge{font-size:12px;font-weight:600;padding:1px 6px;border-radius:8px;background:#e4eaf3}
+.dge .badge.not-ent{background:#e1f0ff;color:#0b4f8a}.dge .badge.ent{background:#ffe3e3;color:#8a1010}
+.dge .affects a{display:inline-block;margin:1px 2px;padding:0 4px;border-radius:3px;border:1px solid;
+ color:#1d2433;text-decoration:none;font-size:12px}
+.dge .ticket{position:relative;margin:6px 0}
+.dge pre{white-space:pre-wrap;word-break:break-word;background:#f4f5f8;border:1px solid #dde;padding:6px;
+ margin:2px 0;font-size:12px;max-height:22em;overflow:auto}
+.dge button.copy{font:inherit;font-size:12px;padding:2px 10px;cursor:pointer}
+.dge .dge-legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}
+.dge .sw{display:inline-block;width:14px;height:14px;border:1px solid;vertical-align:-2px;margin-right:4px}
+.dge .dge-acct{margin:10px 0 18px}.dge .alias{font-family:ui-monospace,Menlo,Consolas,monospace}
+.dge table.dge-mx{border-collapse:collapse;font-size:12px}
+.dge .dge-mx caption{text-align:left;position:absolute;left:-9999px}
+.dge .dge-mx th,.dge .dge-mx td{border:1px solid #c5cad6;padding:0;vertical-align:top}
+.dge .dge-mx thead th{background:#eef0f5;padding:4px;font-weight:600;max-width:9em;overflow-wrap:break-word}
+.dge .dge-mx tbody th{text-align:left;padding:4px 6px;background:#f6f7fa;white-space:nowrap;
+ font-family:ui-monospace,Menlo,Consolas,monospace}
+.dge .dge-mx td{position:relative;min-width:6.5em;max-width:10em}
+.dge .dge-mx td.na{color:#aab;text-align:center;background:#fafafa}
+.dge .dge-mx td.k-unexpected_deny{border:3px solid #c92a2a;font-weight:600}
+.dge .dge-mx td.k-unexpected_allow{border:3px solid #d9480f;font-weight:600}
+.dge .dge-mx td.retried{outline:2px dashed #b8860b;outline-offset:-3px}
+.dge .dge-cell>summary{cursor:pointer;padding:3px 5px;list-style:none;display:block}
+.dge .dge-cell>summary::-webkit-details-marker{display:none}
+.dge .dge-cell>summary:focus-visible{outline:2px solid #1c5cd6}
+.dge .dge-cell .st{font-weight:700}
+.dge .dge-cell .mk,.dge .dge-cell .rt,.dge .dge-cell .rid{display:block;font-size:11px}
+.dge .dge-cell .rid{color:#4a5368;font-family:ui-monospace,Menlo,Consolas,monospace}
+.dge .dge-cell .rt{color:#7a5600;font-weight:700}
+.dge .dge-cell[open]>summary{box-shadow:inset 0 0 0 2px #1c5cd6}
+.dge .dge-cell .ev{position:absolute;z-index:20;left:0;top:100%;width:34em;max-width:90vw;background:#fff;
+ border:1px solid #7b8aa5;box-shadow:0 4px 16px rgba(0,0,0,.25);padding:6px 10px;font-weight:400;
+ font-size:12px}
+.dge .dge-cell.flip .ev{left:auto;right:0}
+.dge .ev dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:4px 0}
+.dge .ev dt{font-weight:600;color:#4a5368}.dge .ev dd{margin:0;word-break:break-word}
+.dge .ev ul{margin:0;padding-left:16px}.dge .src{color:#4a5368;font-size:11px}
+.dge .ev table{border-collapse:collapse;margin:4px 0;width:100%;table-layout:fixed}
+.dge .ev table td,.dge .ev table th{overflow-wrap:anywhere}.dge .ev table caption{text-align:left;font-weight:600}
+.dge .ev table td,.dge .ev table th{border:1px solid #dde;padding:1px 4px;text-align:left}
+.dge .ev .diag{border-top:1px solid #dde;margin-top:4px}
+.dge.only-problems tr[data-problem="0"]{display:none}
+"""
+
+# Progressive enhancement only: the report is complete without it (cells are <details>).
+_JS = """
+(function () {
+  var root = document.getElementById("dge-report");
+  if (!root) { return; }
+  function cells() { return root.querySelectorAll("details.dge-cell"); }
+  function place(d) {
+    d.classList.remove("flip");
+    var ev = d.querySelector(".ev");
+    if (ev && ev.getBoundingClientRect().right > (window.innerWidth || 0) - 8) { d.classList.add("flip"); }
+  }
+  root.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!d || !d.classList || !d.classList.contains("dge-cell") || !d.open) { return; }
+    var all = cells();
+    for (var i = 0; i < all.length; i++) { if (all[i] !== d && all[i].open) { all[i].open = false; } }
+    place(d);
+  }, true);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") { return; }
+    var all = cells();
+    for (var i = 0; i < all.length; i++) { all[i].open = false; }
+  });
+  root.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t || !t.closest) { return; }
+    var link = t.closest("a[data-cell]");
+    if (link) {
+      var d = document.getElementById(link.getAttribute("data-cell"));
+      if (d) {
+        ev.preventDefault();
+        var box = root.querySelector("input.only-problems");
+        if (box && box.checked) { box.checked = false; root.classList.remove("only-problems"); }
+        d.open = true;
+        d.scrollIntoView({block: "center"});
+        var s = d.querySelector("summary");
+        if (s) { s.focus(); }
+      }
+      return;
+    }
+    var btn = t.closest("button.copy");
+    if (btn) { copy(btn); }
+  });
+  root.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t && t.classList && t.classList.contains("only-problems")) {
+      root.classList.toggle("only-problems", t.checked);
+    }
+  });
+  function copy(btn) {
+    var pre = document.getElementById(btn.getAttribute("data-copy"));
+    if (!pre) { return; }
+    var text = pre.textContent || "";
+    function done(ok) {
+      btn.textContent = ok ? "Copied" : "Select the text and press Ctrl+C";
+      setTimeout(function () { btn.textContent = "Copy ticket text"; }, 2000);
+    }
+    function fallback() {
+      var ok = false;
+      try {
+        var range = document.createRange();
+        range.selectNodeContents(pre);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        ok = document.execCommand && document.execCommand("copy");
+      } catch (err) { ok = false; }
+      done(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+})();
+"""

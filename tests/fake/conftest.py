@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fake_kit import FIXTURE_CONFIG  # noqa: E402
+
+from dg_entitlements.fake import FakeServer, load_fake_config  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def fake() -> Iterator[FakeServer]:
+    """The fake serving fixtures/fake-deepgram.toml, shared by the tests that only read from it."""
+    with FakeServer(load_fake_config(FIXTURE_CONFIG)) as server:
+        yield server

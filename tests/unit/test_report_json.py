@@ -1,0 +1,136 @@
+"""The run result JSON: lossless round trip, stable text, clear errors on bad files."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dg_entitlements import model
+from dg_entitlements.errors import ConfigError
+from dg_entitlements.model import Cell, Cost, Outcome, RunResult, Verdict
+from dg_entitlements.report.json import dumps, read_json, run_from_dict, run_to_dict, write_json
+from dg_entitlements.report.sample import cell, sample_run
+
+
+def _walk(value: Any, seen: dict[tuple[str, str], bool]) -> None:
+    """Record, per (dataclass, field), whether some instance holds a non-default value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            default = (
+                f.default
+                if f.default is not dataclasses.MISSING
+                else (f.default_factory() if f.default_factory is not dataclasses.MISSING else object())
+            )
+            key = (type(value).__name__, f.name)
+            seen[key] = seen.get(key, False) or (v != default and v is not None)
+            _walk(v, seen)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _walk(v, seen)
+
+
+def test_sample_covers_every_field_so_the_round_trip_test_means_something() -> None:
+    seen: dict[tuple[str, str], bool] = {}
+    _walk(sample_run(), seen)
+    missing = sorted(f"{c}.{f}" for (c, f), ok in seen.items() if not ok)
+    assert not missing, f"add a non-default value for these fields to report/sample.py: {missing}"
+
+
+def test_round_trip_is_lossless() -> None:
+    run = sample_run()
+    assert run_from_dict(run_to_dict(run)) == run
+    assert run_from_dict(json.loads(dumps(run))) == run
+
+
+def test_round_trip_minimal_run_with_nones_and_defaults() -> None:
+    run = RunResult(
+        1,
+        "0.1.0",
+        "fake",
+        "t0",
+        "t1",
+        False,
+        (),
+        (cell("a", "models-v1", "list", Outcome.SKIPPED, None, None, skipped_reason="no project id"),),
+    )
+    back = run_from_dict(run_to_dict(run))
+    assert back == run
+    assert back.cells[0].observation is None and back.cells[0].judgement is None
+
+
+def test_enums_are_values_and_tuples_are_lists() -> None:
+    d = run_to_dict(sample_run())
+    c0 = d["cells"][0]
+    assert c0["outcome"] == "as_expected" and c0["judgement"]["verdict"] == "entitled"
+    assert isinstance(d["cells"], list) and isinstance(d["accounts"], list)
+    assert d["counts"]["unexpected_deny"] == 2 and d["contract_broken"] is True
+    assert c0["test_id"] == "payg-full::listen-v1-rest::nova-3"
+    assert c0["observation"]["request_id"].startswith("00000001")
+    back = run_from_dict(d)
+    judgement = back.cells[0].judgement
+    assert isinstance(back.cells[0].outcome, enum.Enum) and judgement and judgement.verdict is Verdict.ENTITLED
+    assert isinstance(back.cells, tuple) and isinstance(back.cost, Cost)
+
+
+def test_text_is_stable_sorted_and_indented(tmp_path: Path) -> None:
+    run = sample_run()
+    p1, p2 = write_json(run, tmp_path / "a" / "run.json"), write_json(run, tmp_path / "b.json")
+    assert p1.read_bytes() == p2.read_bytes()
+    text = p1.read_text()
+    assert text.endswith("}\n") and text.startswith('{\n  "accounts"')
+    assert json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n" == text
+    assert read_json(p1) == run
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda d: d.update(schema_version=99), "schema_version"),
+        (lambda d: d.pop("schema_version"), "schema_version"),
+        (lambda d: d["cells"][2].update(outcome="maybe"), "$.cells[2].outcome"),
+        (lambda d: d["cells"][0]["judgement"].update(verdict=3), "$.cells[0].judgement.verdict"),
+        (lambda d: d["cells"][1].pop("account"), "$.cells[1].account"),
+        (lambda d: d["cells"][1].update(surprise=1), "$.cells[1].surprise"),
+        (lambda d: d.update(complete="yes"), "$.complete"),
+        (lambda d: d["drift"][0].update(change="vanished"), "$.drift[0].change"),
+        (lambda d: d["cost"].update(requests=1.5), "$.cost.requests"),
+        (lambda d: d.update(cells={}), "$.cells"),
+    ],
+)
+def test_incompatible_content_is_one_config_error_naming_the_key(mutate: Any, key: str, tmp_path: Path) -> None:
+    d = run_to_dict(sample_run())
+    mutate(d)
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ConfigError) as info:
+        read_json(path)
+    assert info.value.file == str(path) and info.value.key == key
+    assert info.value.fix and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["", "{", "[1, 2]", "null", '{"schema_version": 1}'])
+def test_corrupt_file_is_a_config_error(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "run.json"
+    path.write_text(text)
+    with pytest.raises(ConfigError):
+        read_json(path)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        read_json(tmp_path / "nope.json")
+
+
+def test_every_dataclass_in_a_run_is_covered_by_type_hints() -> None:
+    """A new model field with a type the reader does not know would fail here, not in a user's CI."""
+    run = sample_run()
+    d = run_to_dict(run)
+    assert run_from_dict(d) == run
+    assert {f.name for f in dataclasses.fields(Cell)} <= set(d["cells"][0])
+    assert d["schema_version"] == model.SCHEMA_VERSION
