@@ -117,7 +117,7 @@ def _params(raw: Any, file: str, key: str) -> tuple[tuple[str, str], ...]:
     if raw is None:
         return ()
     _typed(raw, dict, file, key, "a table of name = value")
-    out = []
+    out: list[tuple[str, str]] = []
     for name, value in raw.items():
         if isinstance(value, bool):
             value = "true" if value else "false"

@@ -33,18 +33,13 @@ def _suite_parser() -> argparse.ArgumentParser:
 def cmd_check(args: Sequence[str]) -> int:
     """Run the contract suite through pytest with the report options filled in."""
     from .modes import check_keys, load
-    from .options import SuiteOptions
+    from .options import options_from_namespace
 
     known, _ = _suite_parser().parse_known_args(list(args))
     if known.dg_record and known.dg_mode == "replay":
         raise ConfigError("--dg-record", "--dg-mode replay", "cannot record while replaying",
                           "record with --dg-mode fake or --dg-mode live")
-    options = SuiteOptions(
-        mode=known.dg_mode, base_url=known.dg_base_url, accounts=known.dg_accounts, catalogue=known.dg_catalogue,
-        fake_config=known.dg_fake_config, concurrency=known.dg_concurrency, record=known.dg_record,
-        cassettes=known.dg_cassettes, baseline=known.dg_baseline, budget=known.dg_budget,
-        report_dir=known.dg_report_dir, root=os.getcwd(),
-    )
+    options = options_from_namespace(known, os.getcwd())
     loaded = load(options)
     check_keys(loaded)
     if options.mode == "replay" and not any(a == "-k" or a.startswith(("-k", "-m")) for a in args):
@@ -58,7 +53,8 @@ def cmd_check(args: Sequence[str]) -> int:
                           "run dg-entitlements from the repository root")
     report_dir = Path(known.dg_report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    pytest_args = [str(contract), "-q", "-rN", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    pytest_args = [str(contract), "-q", "-rN", "-p", "no:cacheprovider",
+                   "-W", "ignore::pytest.PytestAssertRewriteWarning",
                    f"--html={report_dir / 'entitlements.html'}", "--self-contained-html",
                    f"--junitxml={report_dir / 'junit.xml'}", *args]
     import pytest

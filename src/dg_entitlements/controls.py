@@ -71,10 +71,21 @@ def _known_good(combo: Combo, known_good: Mapping[str, str]) -> ControlSpec | No
                     why=f"Does the project get {model} on this endpoint? Then the key and endpoint work.")
 
 
+def bogus_for(combo: Combo, bogus_model: str) -> str:
+    """A made-up name of the same family: a bare bogus name on /v2/listen would only earn the
+    wrong-endpoint 400, which says nothing about how unknown models are answered there."""
+    model = combo.model or ""
+    for prefix in ("flux-", "aura-2-", "aura-"):
+        if model.startswith(prefix) and not bogus_model.startswith(prefix):
+            return f"{prefix}{bogus_model}"
+    return bogus_model
+
+
 def _bogus(combo: Combo, bogus_model: str) -> ControlSpec | None:
-    if not bogus_model or bogus_model == combo.model or not combo.surface.model_param:
+    bogus = bogus_for(combo, bogus_model)
+    if not bogus_model or bogus == combo.model or not combo.surface.model_param:
         return None
-    return _control(combo, BOGUS, model=bogus_model, params=minimal_params(combo),
+    return _control(combo, BOGUS, model=bogus, params=minimal_params(combo),
                     why="What does this endpoint answer for a model that surely does not exist?")
 
 

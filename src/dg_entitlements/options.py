@@ -66,13 +66,16 @@ def add_options(group: Any) -> None:
     group.addoption("--dg-max-cassette-age-days", type=int, default=90, help="warn past this cassette age")
 
 
-def options_from_pytest(config: Any) -> SuiteOptions:
-    get = config.getoption
+def options_from_namespace(ns: Any, root: str) -> SuiteOptions:
+    """From parsed options: pytest's `config.option` and the CLI's argparse namespace share the dests."""
     return SuiteOptions(
-        mode=get("dg_mode"), base_url=get("dg_base_url"), accounts=get("dg_accounts"),
-        catalogue=get("dg_catalogue"), fake_config=get("dg_fake_config"), fake_latency_ms=get("dg_fake_latency_ms"),
-        concurrency=get("dg_concurrency"), record=get("dg_record"), cassettes=get("dg_cassettes"),
-        baseline=get("dg_baseline"), controls=not get("dg_no_controls"), budget=get("dg_budget"),
-        report_dir=get("dg_report_dir"), max_cassette_age_days=get("dg_max_cassette_age_days"),
-        root=str(config.rootpath),
+        mode=ns.dg_mode, base_url=ns.dg_base_url, accounts=ns.dg_accounts, catalogue=ns.dg_catalogue,
+        fake_config=ns.dg_fake_config, fake_latency_ms=ns.dg_fake_latency_ms, concurrency=ns.dg_concurrency,
+        record=ns.dg_record, cassettes=ns.dg_cassettes, baseline=ns.dg_baseline, controls=not ns.dg_no_controls,
+        budget=ns.dg_budget, report_dir=ns.dg_report_dir, max_cassette_age_days=ns.dg_max_cassette_age_days,
+        root=root,
     )
+
+
+def options_from_pytest(config: Any) -> SuiteOptions:
+    return options_from_namespace(config.option, str(config.rootpath))

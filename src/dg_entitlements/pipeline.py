@@ -132,9 +132,10 @@ def first_project_id(observation: Observation | None) -> str | None:
 
 
 async def _discover_projects(plan: RunPlan, state: RunState) -> None:
-    """Learn each account's project id (for /v1/projects/{id}/...) with one GET /v1/projects."""
+    """Learn each account's project id with one GET /v1/projects: paths under /v1/projects/{id} need
+    it, and a support ticket without the project id is a ticket support sends back."""
     needing = {s.account.alias: s.account for s in plan.selected
-               if "{project_id}" in s.combo.surface.path and not s.account.project_id}
+               if not s.account.project_id and plan.keys.get(s.account.alias) is not None}
     for item in plan.selected:
         state.project_ids.setdefault(item.account.alias, item.account.project_id)
     projects = plan.catalogue.surfaces.get("projects-v1")

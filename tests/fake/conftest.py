@@ -8,9 +8,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_kit import FIXTURE_CONFIG  # noqa: E402
+from fake_kit import FIXTURE_CONFIG
 
-from dg_entitlements.fake import FakeServer, load_fake_config  # noqa: E402
+from dg_entitlements.fake import FakeServer, load_fake_config
 
 
 @pytest.fixture(scope="session")

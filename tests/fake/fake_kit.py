@@ -79,7 +79,7 @@ class WsResult:
     def json_body(self) -> Any:
         return json.loads(self.body)
 
-    def types(self) -> list[str]:
+    def types(self) -> list[Any]:
         return [f.get("type") for f in self.frames if isinstance(f, dict)]
 
     def texts(self) -> list[dict[str, Any]]:
@@ -100,6 +100,7 @@ async def ws_session(url: str, headers: dict[str, str] | None = None, *, subprot
         return WsResult(None, error=type(exc).__name__)
     except Exception as exc:  # InvalidMessage and friends: the connection died during the handshake
         return WsResult(None, error=type(exc).__name__)
+    assert ws.response is not None
     result = WsResult(101, {k.lower(): v for k, v in ws.response.headers.raw_items()}, subprotocol=ws.subprotocol)
 
     async def read(window: float) -> bool:

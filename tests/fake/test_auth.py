@@ -53,7 +53,8 @@ def test_jwt_works_on_voice_not_on_management(fake: FakeServer) -> None:
     jwt = grant(fake)
     with http(fake) as c:
         ok = c.post("/v1/listen?model=nova-3", content=wav(), headers={"Authorization": f"Bearer {jwt}"})
-        lower = c.post("/v1/speak?model=aura-2-thalia-en", json={"text": "hi"}, headers={"Authorization": f"bearer {jwt}"})
+        lower = c.post("/v1/speak?model=aura-2-thalia-en", json={"text": "hi"},
+                       headers={"Authorization": f"bearer {jwt}"})
         manage = c.get("/v1/projects", headers={"Authorization": f"Bearer {jwt}"})
         regrant = c.post("/v1/auth/grant", headers={"Authorization": f"Bearer {jwt}"})
     assert (ok.status_code, lower.status_code) == (200, 200)

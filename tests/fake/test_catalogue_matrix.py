@@ -52,8 +52,8 @@ async def probe(server: FakeServer, account: Account, combo: Combo) -> Answer:
         elif surface.body == "json":
             content = json.dumps(combo.json_body).encode()
             headers["Content-Type"] = "application/json"
-        resp = await client.request(surface.method, server.http_url + path, params=combo.query(), headers=headers,
-                                    content=content)
+        resp = await client.request(surface.method, server.http_url + path, params=tuple(combo.query()),
+                                    headers=headers, content=content)
     try:
         parsed: Any = resp.json()
     except ValueError:

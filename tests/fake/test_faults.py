@@ -63,11 +63,10 @@ def test_reset_handshake_rest_and_ws() -> None:
 
 def test_never_answer_hangs_only_matching_routes() -> None:
     cfg = config({"acct": {"faults": {"never_answer": ["/v1/listen"]}}})
-    with running(cfg) as server:
-        with httpx.Client(base_url=server.http_url, timeout=0.5, trust_env=False) as c:
-            with pytest.raises(httpx.ReadTimeout):
-                c.post("/v1/listen?model=nova-3", content=wav(), headers=KEY)
-            assert c.get("/v1/projects", headers=KEY).status_code == 200
+    with running(cfg) as server, httpx.Client(base_url=server.http_url, timeout=0.5, trust_env=False) as c:
+        with pytest.raises(httpx.ReadTimeout):
+            c.post("/v1/listen?model=nova-3", content=wav(), headers=KEY)
+        assert c.get("/v1/projects", headers=KEY).status_code == 200
 
 
 def test_latency_is_added_to_every_answer() -> None:

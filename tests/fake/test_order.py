@@ -5,8 +5,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fake_kit import FULL_KEY, FULL_PROJECT, NO_CREDITS_KEY, NO_FLUX_KEY, body_json, config, http, running, token, wav
-from fake_kit import ws_session
+from fake_kit import (
+    FULL_KEY,
+    FULL_PROJECT,
+    NO_CREDITS_KEY,
+    NO_FLUX_KEY,
+    body_json,
+    config,
+    http,
+    running,
+    token,
+    wav,
+    ws_session,
+)
 
 from dg_entitlements.fake import FakeServer
 
@@ -87,8 +98,10 @@ def test_stream_feature_checks(fake: FakeServer) -> None:
     summarize = asyncio.run(ws_session(base + "&summarize=v2", token(FULL_KEY)))
     sentiment = asyncio.run(ws_session(base + "&sentiment=true", token(FULL_KEY), send=[{"type": "CloseStream"}]))
     assert both.status == 403
-    assert both.json_body()["err_msg"] == 'Project does not have access to the requested feature/s ["topics", "intents"].'
-    assert (summarize.status, summarize.json_body()["err_msg"]) == (400, "Summarization is not available for streaming.")
+    assert both.json_body()["err_msg"] == (
+        'Project does not have access to the requested feature/s ["topics", "intents"].')
+    assert summarize.status == 400
+    assert summarize.json_body()["err_msg"] == "Summarization is not available for streaming."
     assert sentiment.status == 101  # silently ignored on the stream
 
 
@@ -110,7 +123,8 @@ def test_scope_and_project_checks(fake: FakeServer) -> None:
         not_uuid = c.get("/v1/projects/proj-1/models", headers=token(FULL_KEY))
     assert (member_keys.status_code, body_json(member_keys)["err_msg"]) == (
         403, "User does not have sufficient permissions.")
-    assert (other.status_code, body_json(other)) == (404, {"err_code": "PROJECT_NOT_FOUND", "err_msg": "Project not found."})
+    assert other.status_code == 404
+    assert body_json(other) == {"err_code": "PROJECT_NOT_FOUND", "err_msg": "Project not found."}
     assert not_uuid.status_code == 404 and not_uuid.headers["content-type"].startswith("text/plain")
     assert not_uuid.text.startswith("UUID parsing failed: invalid character")
 

@@ -33,7 +33,7 @@ def test_not_entitled_plans_known_good_then_bogus() -> None:
     c = combo("listen-v2-ws", "flux-general-multi", STREAM)
     specs = plan_controls(cell_for(c, Verdict.NOT_ENTITLED), c, KNOWN_GOOD, BOGUS)
     assert ids(specs) == ["listen-v2-ws::flux-general-en@control:known_good_model",
-                          "listen-v2-ws::zz-no-such-model-dgent@control:bogus_model"]
+                          "listen-v2-ws::flux-zz-no-such-model-dgent@control:bogus_model"]
     assert all(s.with_key for s in specs)
     assert specs[0].combo.params == STREAM and specs[0].combo.expect is None
     assert specs[0].combo.tags == ("control",)
@@ -42,7 +42,7 @@ def test_not_entitled_plans_known_good_then_bogus() -> None:
 def test_known_good_is_skipped_when_it_is_the_probed_model() -> None:
     c = combo("listen-v2-ws", "flux-general-en", STREAM)
     assert ids(plan_controls(cell_for(c, Verdict.NOT_ENTITLED), c, KNOWN_GOOD, BOGUS)) == [
-        "listen-v2-ws::zz-no-such-model-dgent@control:bogus_model"]
+        "listen-v2-ws::flux-zz-no-such-model-dgent@control:bogus_model"]
 
 
 def test_not_entitled_with_extra_params_also_plans_minimal_within_bound() -> None:
@@ -107,3 +107,11 @@ def test_cost_estimates() -> None:
     c = combo("listen-v1-rest", "nova-3")
     specs = plan_controls(cell_for(c, Verdict.NOT_ENTITLED), c, KNOWN_GOOD, BOGUS)
     assert plan_cost(specs) == Cost(requests=2, audio_seconds=2.0)
+
+
+def test_bogus_model_keeps_the_family_so_it_does_not_trip_the_family_check() -> None:
+    from dg_entitlements.controls import bogus_for
+
+    assert bogus_for(combo("listen-v2-ws", "flux-general-en", STREAM), BOGUS) == "flux-" + BOGUS
+    assert bogus_for(combo("speak-v1-rest", "aura-2-thalia-en", ()), BOGUS) == "aura-2-" + BOGUS
+    assert bogus_for(combo("listen-v1-rest", "nova-3", ()), BOGUS) == BOGUS

@@ -125,7 +125,7 @@ def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, recor
         alias = CURRENT_ACCOUNT.get() or alias_map.alias_for_authorization(value)
         request.headers["Authorization"] = ALIAS_PREFIX + alias
         body = request.body
-        if isinstance(body, bytes) and len(body) > 512 and not body.lstrip()[:1] in (b"{", b"["):
+        if isinstance(body, bytes) and len(body) > 512 and body.lstrip()[:1] not in (b"{", b"["):
             # The probe audio is ours and the same every time: keep its size, not 32 kB of base64 per request.
             request.body = f"<{len(body)} bytes of probe audio>".encode()
         return request

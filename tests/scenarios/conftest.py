@@ -1,0 +1,129 @@
+"""One real pipeline run for every scenario, against fakes on loopback, shared by all scenario tests.
+
+Each scenario is one (account, combination) cell: the account or the request is configured into
+exactly one real-world failure (tests/scenarios/data/*.toml). Running every cell in one plan keeps
+the whole folder fast (probes run concurrently) while each test still reads the output of the full
+chain: probe -> fake -> verdict -> outcome -> controls -> diagnosis -> ticket.
+
+The plan is built from the same `load`/`build_plan` the CLI uses; only the targets are ours, so a
+cell can be pointed at a regional fake or at a closed port, which `open_mode` cannot do.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import connect
+
+from dg_entitlements.fake.config import load_fake_config
+from dg_entitlements.fake.server import FakeServer
+from dg_entitlements.model import Cell, RunResult
+from dg_entitlements.modes import ModeEnv, build_plan, load
+from dg_entitlements.options import SuiteOptions
+from dg_entitlements.pipeline import run_sync
+from dg_entitlements.probe.retry import RetryPolicy
+from dg_entitlements.probe.target import Target
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = DATA / "catalogue.toml"
+ACCOUNTS = DATA / "accounts.toml"
+FAKE_CONFIG = DATA / "fake-deepgram.toml"
+REGIONAL_CONFIG = DATA / "fake-regional.toml"
+
+# (account, combination): every cell the scenarios read. One line per failure configured.
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("payg-full", "listen-v2-ws::flux+channels"),
+    ("payg-full", "listen-v2-ws::flux+several-v1-params"),
+    ("payg-full", "listen-v2-ws::flux+interim_results"),
+    ("payg-full", "listen-v2-ws::flux+punctuate"),
+    ("payg-full", "listen-v1-ws::nova-3+endpointing-banana"),
+    ("payg-full", "listen-v1-ws::nova-3+smart_format-True"),
+    ("payg-full", "speak-v1-ws::aura-2-thalia-en+mip_opt_out-False"),
+    ("payg-full", "listen-v1-ws::nova-2+keyterm"),
+    ("payg-full", "listen-v2-ws::flux+language_hint"),
+    ("payg-full", "listen-v1-ws::nova-3+summarize"),
+    ("payg-full", "listen-v1-rest::nova-3+language-zz"),
+    ("payg-full", "listen-v1-rest::nova-3+callback-no-scheme"),
+    ("payg-full", "listen-v1-ws::nova-3+topics"),
+    ("payg-full", "listen-v1-ws::nova-3+intents"),
+    ("payg-full", "listen-v1-rest::flux-general-en"),
+    ("payg-full", "listen-v1-ws::flux-general-en"),
+    ("payg-full", "listen-v2-ws::nova-3"),
+    ("payg-full", "speak-v2-rest::aura-2-thalia-en"),
+    ("payg-full", "speak-v2-ws::aura-2-thalia-en"),
+    ("payg-full", "listen-v1-rest::nova-3-genral"),
+    ("payg-full", "speak-v1-rest::aura-2-nosuch-en"),
+    ("payg-full", "speak-v1-rest::aura-2"),
+    ("payg-no-flux", "listen-v2-ws::flux-general-en"),
+    ("payg-no-flux", "listen-v1-rest::whisper-medium"),
+    ("payg-no-flux", "project-keys-v1::list"),
+    ("no-multi", "listen-v2-ws::flux-general-multi"),
+    ("no-credits", "listen-v1-rest::nova-3"),
+    ("one-stream", "listen-v1-ws::nova-3"),
+    ("flaky", "listen-v1-rest::nova-3"),
+    ("bad-key", "listen-v1-rest::nova-3"),
+    ("bad-key", "listen-v2-ws::flux+channels"),
+    ("no-key", "listen-v1-rest::nova-3"),
+    ("url-key", "listen-v1-rest::nova-3+token-in-url"),
+    ("refused", "listen-v1-rest::nova-3"),
+    ("regional", "projects-v1::list"),
+)
+# Retries of transient answers (429, 5xx, refused) are real and shown; only their sleep is shortened.
+FAST_RETRY = RetryPolicy(max_tries=3, base_delay_s=0.01, max_delay_s=0.05, max_probe_s=10.0, max_run_retry_s=5.0)
+HOLD_KEY = "dgfake-one-stream-k1"
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """The run result plus what the tests need to check it (where the fakes listened)."""
+
+    result: RunResult
+    fake: FakeServer
+    refused_port: int
+
+    def cell(self, account: str, combo_id: str) -> Cell:
+        for cell in self.result.cells:
+            if cell.account == account and cell.combo_id == combo_id:
+                return cell
+        raise AssertionError(f"no cell {account}::{combo_id} in the run")
+
+
+@pytest.fixture(scope="session")
+def scenario_fake() -> Iterator[FakeServer]:
+    """The fake configured with one account per failure (shared by the pipeline run and explain tests)."""
+    with FakeServer(load_fake_config(FAKE_CONFIG)) as server:
+        yield server
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: bound then closed, so a connect is refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def scenarios(scenario_fake: FakeServer) -> Iterator[ScenarioRun]:
+    """Every scenario cell through the real pipeline, once."""
+    options = SuiteOptions(mode="fake", catalogue=str(CATALOGUE), accounts=str(ACCOUNTS),
+                           fake_config=str(FAKE_CONFIG), root=str(ROOT))
+    loaded = load(options)
+    port = closed_port()
+    with FakeServer(load_fake_config(REGIONAL_CONFIG)) as regional:
+        main = Target(scenario_fake.http_url, scenario_fake.ws_url, scenario_fake.ws_url)
+        targets = {alias: main for alias in {a for a, _ in PAIRS}}
+        targets["regional"] = Target(regional.http_url, regional.ws_url, regional.ws_url)
+        targets["refused"] = Target(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", f"ws://127.0.0.1:{port}")
+        plan = build_plan(loaded, list(PAIRS), ModeEnv(targets))
+        plan = replace(plan, settings=replace(plan.settings, retry=FAST_RETRY))
+        # The one stream account "one-stream" may hold is taken by this socket for the whole run.
+        url = f"{scenario_fake.ws_url}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000"
+        with connect(url, additional_headers={"Authorization": f"Token {HOLD_KEY}"}, open_timeout=5,
+                     close_timeout=2):
+            result = run_sync(plan)
+    yield ScenarioRun(result, scenario_fake, port)
