@@ -22,7 +22,7 @@ class Catalogue:
     surfaces: dict[str, Surface]
     combos: tuple[Combo, ...]
     source: str
-    known_good: dict[str, str] = field(default_factory=dict)  # surface -> a model most projects may use
+    known_good: dict[str, tuple[str, ...]] = field(default_factory=dict)  # surface -> models most projects may use
     bogus_model: str = "zz-no-such-model-dgent"
 
     def by_id(self) -> dict[str, Combo]:
@@ -186,11 +186,14 @@ def load_catalogue(path: str | Path) -> Catalogue:
         raise ConfigError(file, "combos", "no combinations defined", "add at least one [[combos]] table")
     controls = _typed(data.get("controls", {}), dict, file, "controls", "a table")
     known_good = _typed(controls.get("known_good", {}), dict, file, "controls.known_good", "a table surface = model")
-    for sname, model in known_good.items():
+    good: dict[str, tuple[str, ...]] = {}
+    for sname, raw_models in known_good.items():
         if sname not in surfaces:
             raise ConfigError(file, f"controls.known_good.{sname}", f"unknown surface {sname!r}",
                               f"use one of: {', '.join(sorted(surfaces))}")
-        _typed(model, str, file, f"controls.known_good.{sname}", "a model name")
+        models = [raw_models] if isinstance(raw_models, str) else raw_models
+        _typed(models, list, file, f"controls.known_good.{sname}", "a model name or a list of them")
+        good[sname] = tuple(str(_typed(m, str, file, f"controls.known_good.{sname}", "a model name")) for m in models)
     bogus = _typed(controls.get("bogus_model", "zz-no-such-model-dgent"), str, file, "controls.bogus_model", "a string")
-    return Catalogue(surfaces=surfaces, combos=tuple(combos), source=file, known_good=dict(known_good),
+    return Catalogue(surfaces=surfaces, combos=tuple(combos), source=file, known_good=good,
                      bogus_model=bogus)

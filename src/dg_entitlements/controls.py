@@ -9,7 +9,7 @@ live account, so they are planned only where they can change the diagnosis, and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .model import Cell, Combo, Cost, Outcome, Verdict
@@ -63,9 +63,12 @@ def minimal_params(combo: Combo) -> tuple[tuple[str, str], ...]:
     return tuple((name, value) for name, value in combo.params if name in required)
 
 
-def _known_good(combo: Combo, known_good: Mapping[str, str]) -> ControlSpec | None:
-    model = known_good.get(combo.surface.name)
-    if not model or model == combo.model or not combo.surface.model_param:
+def _known_good(combo: Combo, known_good: Mapping[str, str | Sequence[str]]) -> ControlSpec | None:
+    """The first known-good model that is not the one probed (Flux has two: each controls the other)."""
+    listed = known_good.get(combo.surface.name) or ()
+    candidates = [listed] if isinstance(listed, str) else list(listed)
+    model = next((m for m in candidates if m != combo.model), None)
+    if not model or not combo.surface.model_param:
         return None
     return _control(combo, KNOWN_GOOD, model=model, params=minimal_params(combo),
                     why=f"Does the project get {model} on this endpoint? Then the key and endpoint work.")
@@ -109,7 +112,7 @@ def wants_controls(cell: Cell) -> bool:
     return cell.judgement is not None and cell.outcome in (Outcome.UNEXPECTED_DENY, Outcome.INCONCLUSIVE)
 
 
-def plan_controls(cell: Cell, combo: Combo, known_good: Mapping[str, str], bogus_model: str,
+def plan_controls(cell: Cell, combo: Combo, known_good: Mapping[str, str | Sequence[str]], bogus_model: str,
                   max_controls: int = 3) -> list[ControlSpec]:
     """The controls that can change this cell's diagnosis, most telling first, at most `max_controls`.
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from .controls import BOGUS, KNOWN_GOOD, MINIMAL, NO_KEY
 from .model import (
@@ -198,8 +199,12 @@ def find_malformed(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
         evidence.append(Evidence("ruled out", "the account: the same request with no key gets the same "
                                  "answer"))
     if "unknown query parameter" in message and param:
-        title = f"Malformed request, not an entitlement problem: unknown query parameter `{param}` on {where}"
-        remedy = f"Remove `{param}` from the request: {combo.surface.path} does not take it."
+        names = [p.strip() for p in param.split(",") if p.strip()]
+        ticked = ", ".join(f"`{n}`" for n in names)
+        noun = "parameters" if len(names) > 1 else "parameter"
+        title = f"Malformed request, not an entitlement problem: unknown query {noun} {ticked} on {where}"
+        pronoun = "them" if len(names) > 1 else "it"
+        remedy = f"Remove {ticked} from the request: {combo.surface.path} does not take {pronoun}."
         if combo.surface.path.rstrip("/") == "/v2/listen":
             remedy = (f"Remove `{param}` from the /v2/listen URL: Flux takes model, encoding, sample_rate, "
                       "eot_threshold, eager_eot_threshold, eot_timeout_ms, keyterm and a few others, not v1 "
@@ -399,11 +404,14 @@ def find_not_found(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     if path == "/v2/listen" and combo.surface.transport == "http":
         return Finding("not_found", "/v2/listen is WebSocket only",
                        "Open wss://…/v2/listen instead of POSTing.", False)
-    if path.startswith("/v1/projects") and any(f".{r}." in base for r in ("eu", "au", "in", "us")):
-        return Finding("not_found", "The management API is not served on regional hosts",
-                       "Call /v1/projects/* on https://api.deepgram.com; keep the regional host for "
-                       "listen/speak.",
-                       False)
+    host = urlsplit(base).hostname or ""
+    if path.startswith("/v1/projects") and host != "api.deepgram.com":
+        regional = any(f".{r}." in base for r in ("eu", "au", "in", "us"))
+        title = ("The management API is not served on regional hosts" if regional else
+                 f"This host does not serve {combo.surface.method} {combo.surface.path} "
+                 "(regional hosts answer 404 on /v1/projects/*)")
+        return Finding("not_found", title, "Call /v1/projects/* on https://api.deepgram.com; keep the regional "
+                       "host for listen/speak.", False)
     return Finding("not_found", f"This host does not serve {combo.surface.method} {combo.surface.path}",
                    "Check the base URL and path (the voice agent lives on agent.deepgram.com; /v1/read "
                    "refuses GET and WebSocket).", False)
@@ -580,7 +588,9 @@ def ticket_text(cell: Cell, diagnosis: Diagnosis, ctx: DiagnosisContext) -> str:
         f"Control probes: {controls}." if controls else "",
         f"Ruled out: {'; '.join(excluded)}." if excluded else "",
         f"Our diagnosis: {diagnosis.title}.",
-        f"Could you check whether project {ctx.account.project_id or '(ours)'} should have access to "
-        f"{cell.model or cell.variant} on {cell.surface}, and enable it if so?",
+        (f"Could you check whether project {ctx.account.project_id or '(ours)'} should have access to "
+         f"{cell.model or cell.variant} on {cell.surface}, and enable it if so?") if diagnosis.is_entitlement else
+        (f"Our evidence says this is not an entitlement problem ({diagnosis.title}); no action is requested "
+         "unless you see otherwise."),
     ]
     return scrub(" ".join(p for p in parts if p))

@@ -111,13 +111,38 @@ def _probe(session: pytest.Session, pairs: list[tuple[str, str]]) -> None:
         with open_mode(loaded, pairs) as env:
             plan = build_plan(loaded, pairs, env)
             try:
-                result = run_sync(plan)
+                result = run_sync(plan, on_cell=_checkpointer(state, plan))
             except Interrupted as exc:
                 _store(state, exc.partial, env.cassette_info)
                 raise KeyboardInterrupt from None
             _store(state, result, env.cassette_info)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+CHECKPOINT_EVERY_S = 1.0
+
+
+def _checkpointer(state: SuiteState, plan: Any) -> Any:
+    """Write the run so far, marked incomplete, at most once a second while probing: even a worker
+    killed with SIGKILL leaves a valid JSON of what finished (written atomically, never half)."""
+    import time
+
+    from .pipeline import result_from_state
+    from .report.json import write_json
+
+    out = state.options.path(state.options.report_dir) / "entitlements.json"
+    last = [0.0]
+
+    def on_cell(run_state: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] < CHECKPOINT_EVERY_S:
+            return
+        last[0] = now
+        write_json(result_from_state(plan, run_state, complete=False, extra_notes=["checkpoint: run in progress"]),
+                   out)
+
+    return on_cell
 
 
 def _store(state: SuiteState, result: RunResult, cassette_info: dict[str, Any]) -> None:

@@ -106,6 +106,12 @@ def test_browser_subprotocol_bearer(fake: FakeServer) -> None:
     assert (res.status, res.subprotocol) == (101, "bearer")
 
 
+def test_offered_subprotocols_are_echoed_with_header_auth(fake: FakeServer) -> None:
+    res = asyncio.run(ws_session(fake.ws_url + FLUX, token(FULL_KEY), subprotocols=["x-deepgram-session-id", "abc"],
+                                 send=[{"type": "CloseStream"}]))
+    assert (res.status, res.subprotocol) == (101, "x-deepgram-session-id")
+
+
 def test_browser_subprotocol_wrong_key(fake: FakeServer) -> None:
     res = asyncio.run(ws_session(fake.ws_url + FLUX, subprotocols=["token", "dgfake-nobody-k9"]))
     assert res.status == 401

@@ -8,6 +8,8 @@ is offered every connection first and owns it when it returns True.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketState
 
+from .auth import selected_subprotocol
 from .call import Call
 from .config import FakeConfig
 from .dispatch import ResetConnection, admit, release
@@ -70,11 +73,13 @@ def create_app(config: FakeConfig, *, ws_responder: WsResponder | None = None) -
         call = _call(state, "ws", "WS", websocket.url.path, list(websocket.query_params.multi_items()),
                      {k.lower(): v for k, v in websocket.headers.items()},
                      [str(p) for p in websocket.scope.get("subprotocols", [])])
+        send_timeout = config.server.send_timeout_s
         try:
             admission = await admit(call)
         except DgError as err:
             await delay(call)
-            await websocket.send_denial_response(_error_response(call, err))
+            with contextlib.suppress(TimeoutError, OSError):
+                await asyncio.wait_for(websocket.send_denial_response(_error_response(call, err)), send_timeout)
             return
         except ResetConnection:
             reset_connection(websocket._receive)
@@ -82,10 +87,11 @@ def create_app(config: FakeConfig, *, ws_responder: WsResponder | None = None) -
         chan = Channel(websocket, call)
         try:
             await delay(call)
-            subprotocol = call.subprotocol if config.fidelity.echo_subprotocol else None
-            await websocket.accept(subprotocol=subprotocol,
-                                   headers=[(b"dg-request-id", call.request_id.encode())]
-                                   + ([(b"dg-project-id", call.account.project_id.encode())] if call.account else []))
+            subprotocol = selected_subprotocol(call) if config.fidelity.echo_subprotocol else None
+            headers = [(b"dg-request-id", call.request_id.encode())]
+            if call.account is not None:
+                headers.append((b"dg-project-id", call.account.project_id.encode()))
+            await asyncio.wait_for(websocket.accept(subprotocol=subprotocol, headers=headers), send_timeout)
             assert admission.endpoint.ws is not None
             await admission.endpoint.ws(call, chan)
         except DgError as err:  # a check inside the session after accept: report and close

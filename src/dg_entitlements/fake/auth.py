@@ -65,9 +65,17 @@ def credentials(call: Call) -> tuple[str, str] | None:
         return (scheme.lower(), value.strip()) if value.strip() else ("malformed", "")
     protos = call.subprotocols
     if call.transport == "ws" and len(protos) >= 2 and protos[0].lower() in ("token", "bearer"):
-        call.subprotocol = protos[0].lower()
         return protos[0].lower(), protos[1]
     return None
+
+
+def selected_subprotocol(call: Call) -> str | None:
+    """What to echo in Sec-WebSocket-Protocol: `token`/`bearer` for the credential form, else the first
+    value offered, because browsers and node `ws` fail a connection whose offer gets no echo."""
+    if not call.subprotocols:
+        return None
+    first = call.subprotocols[0]
+    return first.lower() if first.lower() in ("token", "bearer") else first
 
 
 def authenticate(call: Call) -> Principal:

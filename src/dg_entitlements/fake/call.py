@@ -39,7 +39,6 @@ class Call:
     path_params: dict[str, str] = field(default_factory=dict)
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     principal: Principal | None = None
-    subprotocol: str | None = None  # what to echo in Sec-WebSocket-Protocol
 
     def q(self, name: str) -> str | None:
         for k, v in self.query:

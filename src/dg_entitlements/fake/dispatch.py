@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .auth import authenticate
 from .call import Call
-from .errors import DgError, insufficient_permissions, invalid_auth, method_not_allowed, not_found, payment_required
+from .errors import insufficient_permissions, invalid_auth, method_not_allowed, not_found, payment_required
 from .errors import too_many as too_many_error
 from .faults import hang_forever, injected_error, never_answers
 from .routes import Endpoint, is_project_path, resolve
@@ -96,5 +96,3 @@ def release(call: Call, admission: Admission) -> None:
         call.state.slots.release(admission.slot_project)
         admission.slot_project = None
 
-
-__all__ = ["Admission", "DgError", "ResetConnection", "admit", "release"]

@@ -35,7 +35,9 @@ DEFAULT_MODEL = "base-general"
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
+    """Deepgram's `created` format: UTC with milliseconds and a Z."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def is_flux_name(name: str | None) -> bool:

@@ -141,8 +141,10 @@ class FakeServer:
         self.stop()
 
 
-def serve_forever(config: FakeConfig, host: str = "127.0.0.1", port: int = 8080, region: str | None = None) -> None:
+def serve_forever(config: FakeConfig, host: str = "127.0.0.1", port: int = 8080, region: str | None = None,
+                  latency_ms: int | None = None) -> None:
     """`dg-entitlements serve`: run in the foreground until Ctrl-C, with uvicorn's own signal handling."""
+    config = _with_latency(config, latency_ms)
     if region is not None:
         config = dataclasses.replace(config, server=dataclasses.replace(config.server, region=region))
     server = uvicorn.Server(_uvicorn_config(create_app(config), "info"))

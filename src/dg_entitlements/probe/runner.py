@@ -53,7 +53,7 @@ def _summary(req: ProbeRequest, key: ApiKey | None) -> RequestSummary:
     """Path and query only: the host is the run's target, and a replayed run must equal its recording."""
     parts = urlsplit(req.url)
     url = parts.path + (f"?{parts.query}" if parts.query else "")
-    return RequestSummary(method=req.method, url=url, auth_scheme="Token" if (req.auth and key) else None,
+    return RequestSummary(method=req.method, url=url, auth_scheme=req.auth_scheme if (req.auth and key) else None,
                           body_bytes=len(req.body))
 
 
