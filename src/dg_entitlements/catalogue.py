@@ -102,13 +102,17 @@ def _surface(name: str, raw: Any, file: str) -> Surface:
     close = raw.get("close_message")
     if close is not None:
         _typed(close, dict, file, f"{key}.close_message", "a table")
+    success = _typed(raw.get("success_status", 101 if transport == "ws" else 200), int, file,
+                     f"{key}.success_status", "an HTTP status such as 200")
+    if not 100 <= success <= 599:
+        raise ConfigError(file, f"{key}.success_status", f"{success} is not an HTTP status", "use e.g. 200 or 101")
     return Surface(
         name=name, transport=transport, method=method, path=path, host=host,
         auth=bool(_typed(raw.get("auth", True), bool, file, f"{key}.auth", "true or false")),
         body=body,
         model_param=bool(_typed(raw.get("model_param", True), bool, file, f"{key}.model_param", "true or false")),
         close_message=close, family=str(raw.get("family", "")), title=str(raw.get("title", f"{method} {path}")),
-        success_status=int(raw.get("success_status", 101 if transport == "ws" else 200)),
+        success_status=success,
     )
 
 

@@ -214,6 +214,10 @@ async def _explain(plan: RunPlan, state: RunState) -> None:
         except MissingPrerequisite:
             continue
         jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None, cell.account))
+    if plan.budget is not None:  # controls are requests on the bill too: only those that still fit are sent
+        spent = sum((c.observation.cost for c in state.cells.values() if c.observation), state.extra_cost)
+        fits = within_budget([job.request.cost for job in jobs], plan.budget, spent)
+        jobs = [job for job, ok in zip(jobs, fits, strict=True) if ok]
     observations = await run_probes(jobs, plan.settings) if jobs else {}
     per_cell: dict[tuple[str, str], list[ControlResult]] = {}
     context_obs: dict[tuple[str, str], Observation] = {}

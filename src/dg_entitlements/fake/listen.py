@@ -120,16 +120,21 @@ async def read_body(call: Call, request: Request) -> bytes:
         raise DgError(408, "Request Timeout", "Timed out reading the request body.") from None
 
 
+def parse_json_body(body: bytes) -> Any:
+    """JSON as Deepgram parses it: an empty body is null, a broken one the modern INVALID_JSON 400."""
+    try:
+        return json.loads(body or b"null")
+    except ValueError as exc:
+        raise DgError(400, "INVALID_JSON", "Invalid JSON submitted.", shape="modern",
+                      details=f"Json deserialize error: {exc}") from None
+
+
 async def prerecorded(call: Call, request: Request) -> Response:
     model = resolve_model(call)
     body = await read_body(call, request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
-        try:
-            payload = json.loads(body or b"null")
-        except ValueError as exc:
-            raise DgError(400, "INVALID_JSON", "Invalid JSON submitted.", shape="modern",
-                          details=f"Json deserialize error: {exc}") from None
+        payload = parse_json_body(body)
         url = payload.get("url") if isinstance(payload, dict) else None
         if not isinstance(url, str) or not re.match(r"https?://", url):
             raise DgError(400, "REMOTE_CONTENT_ERROR", "Could not determine if URL for media download is publicly "

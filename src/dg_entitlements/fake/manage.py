@@ -7,7 +7,6 @@ plain-text 404 from the UUID parser, a well-formed id the key cannot see is 404 
 
 from __future__ import annotations
 
-import json
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from .auth import mint_jwt
 from .call import Call
 from .errors import DgError, not_found
-from .listen import now_iso, read_body, success_headers
+from .listen import now_iso, parse_json_body, read_body, success_headers
 from .state import KeyRecord
 
 
@@ -66,11 +65,7 @@ async def grant(call: Call, request: Request) -> Response:
     body = await read_body(call, request)
     ttl: float = 30.0
     if body.strip():
-        try:
-            payload = json.loads(body)
-        except ValueError as exc:
-            raise DgError(400, "INVALID_JSON", "Invalid JSON submitted.", shape="modern",
-                          details=f"Json deserialize error: {exc}") from None
+        payload = parse_json_body(body)
         value = payload.get("ttl_seconds", 30) if isinstance(payload, dict) else None
         if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 3600:
             raise DgError(400, "INVALID_QUERY_PARAMETER" if value is not None else "Bad Request",
@@ -147,12 +142,7 @@ async def get_key(call: Call, request: Request) -> Response:
 
 async def create_key(call: Call, request: Request) -> Response:
     """A new key that works at once, with the scopes asked for (never wider than the creator's role)."""
-    body = await read_body(call, request)
-    try:
-        payload = json.loads(body or b"null")
-    except ValueError as exc:
-        raise DgError(400, "INVALID_JSON", "Invalid JSON submitted.", shape="modern",
-                      details=f"Json deserialize error: {exc}") from None
+    payload = parse_json_body(await read_body(call, request))
     if not isinstance(payload, dict) or not isinstance(payload.get("comment"), str) or not isinstance(
             payload.get("scopes"), list):
         raise DgError(400, "Bad Request", "Invalid request: `comment` and `scopes` are required.", shape="text")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -10,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from .call import Call
 from .errors import DgError, invalid_query
-from .listen import now_iso, read_body, success_headers
+from .listen import now_iso, parse_json_body, read_body, success_headers
 
 
 def validate(call: Call) -> None:
@@ -22,12 +21,7 @@ def validate(call: Call) -> None:
 
 
 async def read_rest(call: Call, request: Request) -> Response:
-    body = await read_body(call, request)
-    try:
-        payload = json.loads(body or b"null")
-    except ValueError as exc:
-        raise DgError(400, "INVALID_JSON", "Invalid JSON submitted.", shape="modern",
-                      details=f"Json deserialize error: {exc}") from None
+    payload = parse_json_body(await read_body(call, request))
     if not isinstance(payload, dict) or ("text" in payload) == ("url" in payload):
         raise DgError(400, "PAYLOAD_ERROR", "Exactly one of `text` or `url` must be provided.")
     text = str(payload.get("text") or "Text fetched from the URL.")
