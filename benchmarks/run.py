@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from dg_entitlements.fsutil import atomic_write_text  # noqa: E402
 from dg_entitlements.modes import all_pairs, build_plan, load, open_mode  # noqa: E402
 from dg_entitlements.options import SuiteOptions  # noqa: E402
-from dg_entitlements.pipeline import RunPlan, execute, run_sync  # noqa: E402
+from dg_entitlements.pipeline import RunPlan, execute  # noqa: E402
 from dg_entitlements.probe.runner import ProbeSettings  # noqa: E402
 
 
@@ -35,8 +35,22 @@ def timed_run(plan: RunPlan) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+SINGLE_PROBES = {
+    "rest": ("payg-full", "listen-v1-rest::nova-3"),
+    "ws": ("payg-full", "listen-v1-ws::nova-3"),
+    "flux": ("payg-full", "listen-v2-ws::flux-general-en"),
+    "speak-ws": ("payg-full", "speak-v1-ws::aura-asteria-en"),
+}
+
+
 def probing_phase(latency_ms: int) -> dict[str, Any]:
-    """Full matrix against the fake with `latency_ms` added per answer: concurrent vs one probe vs serial."""
+    """Full matrix against the fake with `latency_ms` added per answer, beside one probe alone and
+    beside one-at-a-time probing, all against the same server in the same run.
+
+    The matrix cannot finish before its slowest probe, so the ratio that shows whether probing is
+    concurrent is wall time / the slowest single probe (a stream probe: handshake, a short read window,
+    the close). The ratio against a REST probe is reported too.
+    """
     options = SuiteOptions(mode="fake", fake_latency_ms=latency_ms, controls=False, root=str(ROOT))
     loaded = load(options)
     pairs = all_pairs(loaded)
@@ -44,19 +58,24 @@ def probing_phase(latency_ms: int) -> dict[str, Any]:
         plan = build_plan(loaded, pairs, env)
         from dataclasses import replace
 
-        # One probe alone, the unit the ratio is measured against (median of 5).
-        singles = []
-        one = replace(plan, selected=plan.selected[:1])
-        for _ in range(5):
-            singles.append(timed_run(one)[0])
-        single = statistics.median(singles)
-        concurrent_s, result = timed_run(plan)
+        singles: dict[str, float] = {}
+        for kind, pair in SINGLE_PROBES.items():
+            one = replace(plan, selected=tuple(s for s in plan.selected if (s.account.alias, s.combo.id) == pair))
+            singles[kind] = statistics.median(timed_run(one)[0] for _ in range(5))
+        concurrent = [timed_run(plan) for _ in range(3)]
+        concurrent_s = statistics.median(t for t, _ in concurrent)
+        result = concurrent[0][1]
         serial_plan = replace(plan, settings=ProbeSettings(concurrency=1, loopback=True))
         serial_s, _ = timed_run(serial_plan)
+    slowest = max(singles.values())
     return {
         "cells": len(pairs), "accounts": len({a for a, _ in pairs}), "added_latency_ms": latency_ms,
-        "probing_wall_s": round(concurrent_s, 3), "single_probe_s": round(single, 3),
-        "ratio_wall_to_single": round(concurrent_s / single, 2), "target_ratio": 2.0,
+        "concurrency": plan.settings.concurrency,
+        "probing_wall_s": round(concurrent_s, 3),
+        "single_probe_s": {k: round(v, 3) for k, v in singles.items()},
+        "ratio_wall_to_slowest_single": round(concurrent_s / slowest, 2),
+        "ratio_wall_to_rest_single": round(concurrent_s / singles["rest"], 2),
+        "target_ratio": 2.0, "target_met": concurrent_s / slowest < 2.0,
         "one_at_a_time_wall_s": round(serial_s, 3),
         "speedup_vs_one_at_a_time": round(serial_s / concurrent_s, 1),
         "outcomes": result.counts(),
@@ -123,7 +142,6 @@ def main() -> int:
         print(json.dumps(bench["make_test"], indent=2), flush=True)
     atomic_write_text(Path(ns.output), json.dumps(bench, indent=2, sort_keys=True) + "\n")
     print(f"wrote {ns.output}")
-    _ = run_sync  # the synchronous entry point is what pytest uses; the bench times execute() directly
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import ConfigError
@@ -54,18 +53,3 @@ def parse_budget(text: str | None) -> Budget | None:
         audio_seconds=values.get("audio_seconds"),
         characters=int(values["characters"]) if "characters" in values else None,
     )
-
-
-def within_budget(costs: Sequence[Cost], budget: Budget | None, already: Cost = Cost()) -> list[bool]:
-    """For each planned probe in order, whether it fits; one that does not fit is skipped, later
-    cheaper ones may still fit (a ten-character TTS probe after a skipped audio one)."""
-    if budget is None:
-        return [True] * len(costs)
-    spent = already
-    out = []
-    for cost in costs:
-        ok = budget.allows(spent, cost)
-        if ok:
-            spent = spent + cost
-        out.append(ok)
-    return out

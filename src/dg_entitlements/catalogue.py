@@ -152,7 +152,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
         if unknown:
             raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(COMBO_KEYS)}")
         sname = raw.get("surface")
-        if sname not in surfaces:
+        if not isinstance(sname, str) or sname not in surfaces:
             raise ConfigError(file, f"{key}.surface", f"unknown surface {sname!r}",
                               f"use one of: {', '.join(sorted(surfaces))}, or add [surfaces.{sname}]")
         surface = surfaces[sname]

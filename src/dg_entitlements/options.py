@@ -12,7 +12,7 @@ DEFAULT_FAKE_CONFIG = "fixtures/fake-deepgram.toml"
 DEFAULT_CASSETTES = "fixtures/cassettes"
 DEFAULT_ACCOUNTS = {"fake": "fixtures/accounts/fake.toml", "live": "fixtures/accounts/live.toml",
                     "replay": "fixtures/accounts/fake.toml"}
-DEFAULT_CONCURRENCY = {"fake": 32, "replay": 32, "live": 4}
+DEFAULT_CONCURRENCY = {"fake": 128, "replay": 128, "live": 4}
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,10 @@ def add_options(group: Any) -> None:
     group.addoption("--dg-accounts", default=None, help="accounts + expectations TOML (default per mode)")
     group.addoption("--dg-catalogue", default=DEFAULT_CATALOGUE, help="combinations TOML")
     group.addoption("--dg-fake-config", default=DEFAULT_FAKE_CONFIG, help="what the embedded fake serves")
-    group.addoption("--dg-fake-latency-ms", type=int, default=None, help="latency the fake adds to every answer")
-    group.addoption("--dg-concurrency", type=int, default=None, help="probes at once (default: 4 live, 32 fake)")
+    group.addoption("--dg-fake-latency-ms", type=int, default=None,
+                    help="latency the fake adds to every answer")
+    group.addoption("--dg-concurrency", type=int, default=None,
+                    help="probes at once (default: 4 live, 128 fake/replay)")
     group.addoption("--dg-record", action="store_true", help="write cassettes from this run (fake or live)")
     group.addoption("--dg-cassettes", default=DEFAULT_CASSETTES, help="cassette folder")
     group.addoption("--dg-baseline", default=None, help="a previous run's JSON: report drift, fail on a loss")

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import __version__
 from .accounts import Account, expectation_for
-from .budget import Budget, within_budget
+from .budget import Budget
 from .catalogue import Catalogue
 from .controls import ControlSpec, plan_controls
 from .diagnosis import DiagnosisContext, diagnose, model_names
@@ -33,12 +33,14 @@ from .model import (
 )
 from .outcomes import outcome_for
 from .probe.request import MissingPrerequisite, ProbeRequest, build_request
+from .probe.retry import RetryBudget
 from .probe.runner import ProbeJob, ProbeSettings, run_probes, utc_now
 from .probe.target import Target
 from .secrets import ApiKey
 from .verdicts import judge
 
-DISCOVERY = "projects-v1::list@discovery"
+PROJECTS_LIST = "projects-v1::list"
+DISCOVERY = f"{PROJECTS_LIST}@discovery"
 CONTEXT_SURFACES = ("models-v1", "project-models-v1")
 
 
@@ -69,7 +71,17 @@ class RunState:
     started_at: str = field(default_factory=utc_now)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     project_ids: dict[str, str | None] = field(default_factory=dict)
-    extra_cost: Cost = Cost()
+    extra_cost: Cost = Cost()  # discovery and context probes
+    planned: Cost = Cost()  # what the budget has already granted
+    unfunded_discovery: set[str] = field(default_factory=set)  # accounts whose project id the budget left unknown
+
+
+def grant(plan: RunPlan, state: RunState, cost: Cost) -> bool:
+    """The one budget gate: every request a run sends (cells, discovery, controls, retries) passes it."""
+    if plan.budget is not None and not plan.budget.allows(state.planned, cost):
+        return False
+    state.planned = state.planned + cost
+    return True
 
 
 def account_infos(plan: RunPlan, state: RunState) -> tuple[AccountInfo, ...]:
@@ -131,45 +143,52 @@ def first_project_id(observation: Observation | None) -> str | None:
     return None
 
 
-async def _discover_projects(plan: RunPlan, state: RunState) -> None:
-    """Learn each account's project id with one GET /v1/projects: paths under /v1/projects/{id} need
-    it, and a support ticket without the project id is a ticket support sends back."""
-    needing = {s.account.alias: s.account for s in plan.selected
-               if not s.account.project_id and plan.keys.get(s.account.alias) is not None}
-    for item in plan.selected:
-        state.project_ids.setdefault(item.account.alias, item.account.project_id)
+async def _discover_projects(plan: RunPlan, state: RunState, listed: dict[str, Observation],
+                             limiter: asyncio.Semaphore | None = None) -> None:
+    """Learn each account's project id: paths under /v1/projects/{id} need it, and a support ticket
+    without the project id is a ticket support sends back. An account whose GET /v1/projects cell is
+    in the run reuses that answer (`listed`); the others get one discovery probe."""
+    for alias, observation in listed.items():
+        state.project_ids[alias] = state.project_ids.get(alias) or first_project_id(observation)
     projects = plan.catalogue.surfaces.get("projects-v1")
-    if not needing or projects is None:
+    if projects is None:
         return
-    jobs = []
-    for alias in needing:
-        combo = Combo(id=DISCOVERY, surface=projects)
-        jobs.append(ProbeJob((alias, DISCOVERY), build_request(combo, plan.targets[alias]), plan.keys.get(alias),
-                             alias))
-    found = await run_probes(jobs, plan.settings)
+    needing = sorted({s.account.alias for s in plan.selected
+                      if not state.project_ids.get(s.account.alias) and s.account.alias not in listed
+                      and plan.keys.get(s.account.alias) is not None})
+    state.unfunded_discovery.update(alias for alias in needing if not grant(plan, state, Cost(requests=1)))
+    needing = [alias for alias in needing if alias not in state.unfunded_discovery]
+    if not needing:
+        return
+    combo = Combo(id=DISCOVERY, surface=projects)
+    jobs = [ProbeJob((alias, DISCOVERY), build_request(combo, plan.targets[alias]), plan.keys.get(alias), alias)
+            for alias in needing]
+    found = await run_probes(jobs, plan.settings, limiter=limiter)
     for (alias, _), observation in ((k, v) for k, v in found.items() if isinstance(k, tuple)):
         state.project_ids[alias] = first_project_id(observation)
         state.extra_cost = state.extra_cost + observation.cost
 
 
-def _plan_jobs(plan: RunPlan, state: RunState) -> tuple[list[ProbeJob], dict[Hashable, Selected]]:
+def _plan_jobs(plan: RunPlan, state: RunState, selected: Sequence[Selected],
+               index: dict[Hashable, Selected]) -> list[ProbeJob]:
     """Requests to send, in plan order; what cannot be built or does not fit the budget is a skipped cell."""
     built: list[tuple[Selected, ProbeRequest]] = []
-    for item in plan.selected:
+    for item in selected:
         alias = item.account.alias
         expectation = expectation_for(item.account, item.combo)
         try:
             request = build_request(item.combo, plan.targets[alias], state.project_ids.get(alias))
         except MissingPrerequisite as exc:
-            state.cells[(alias, item.combo.id)] = make_cell(alias, item.combo, expectation, None, str(exc))
+            reason = (f"skipped for budget: no budget left for GET /v1/projects, which gives the project id "
+                      f"({plan.budget.describe() if plan.budget else ''})"
+                      if alias in state.unfunded_discovery else str(exc))
+            state.cells[(alias, item.combo.id)] = make_cell(alias, item.combo, expectation, None, reason)
             continue
         built.append((item, request))
-    fits = within_budget([req.cost for _, req in built], plan.budget, state.extra_cost)
     jobs: list[ProbeJob] = []
-    index: dict[Hashable, Selected] = {}
-    for (item, request), ok in zip(built, fits, strict=True):
+    for item, request in built:
         alias = item.account.alias
-        if not ok:
+        if not grant(plan, state, request.cost):
             reason = f"skipped for budget ({plan.budget.describe() if plan.budget else ''})"
             state.cells[(alias, item.combo.id)] = make_cell(alias, item.combo,
                                                             expectation_for(item.account, item.combo), None, reason)
@@ -177,7 +196,7 @@ def _plan_jobs(plan: RunPlan, state: RunState) -> tuple[list[ProbeJob], dict[Has
         ident = (alias, item.combo.id)
         jobs.append(ProbeJob(ident, request, plan.keys.get(alias), alias))
         index[ident] = item
-    return jobs, index
+    return jobs
 
 
 def _needs_explaining(cell: Cell) -> bool:
@@ -214,11 +233,9 @@ async def _explain(plan: RunPlan, state: RunState) -> None:
         except MissingPrerequisite:
             continue
         jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None, cell.account))
-    if plan.budget is not None:  # controls are requests on the bill too: only those that still fit are sent
-        spent = sum((c.observation.cost for c in state.cells.values() if c.observation), state.extra_cost)
-        fits = within_budget([job.request.cost for job in jobs], plan.budget, spent)
-        jobs = [job for job, ok in zip(jobs, fits, strict=True) if ok]
-    observations = await run_probes(jobs, plan.settings) if jobs else {}
+    jobs = [job for job in jobs if grant(plan, state, job.request.cost)]  # controls are on the bill too
+    observations = await run_probes(jobs, plan.settings, may_spend=lambda cost: grant(plan, state, cost)) \
+        if jobs else {}
     per_cell: dict[tuple[str, str], list[ControlResult]] = {}
     context_obs: dict[tuple[str, str], Observation] = {}
     for i, (cell, spec) in enumerate(specs):
@@ -259,8 +276,14 @@ async def execute(plan: RunPlan, state: RunState | None = None,
                   on_cell: Callable[[RunState], None] | None = None) -> RunResult:
     """Run the plan. On cancellation the state keeps what finished; the caller builds a partial result."""
     state = state if state is not None else RunState()
-    await _discover_projects(plan, state)
-    jobs, index = _plan_jobs(plan, state)
+    for item in plan.selected:
+        state.project_ids.setdefault(item.account.alias, item.account.project_id)
+    index: dict[Hashable, Selected] = {}
+    limiter = asyncio.Semaphore(max(1, plan.settings.concurrency))
+    retry_budget = RetryBudget(plan.settings.retry.max_run_retry_s)
+
+    def may_spend(cost: Cost) -> bool:
+        return grant(plan, state, cost)
 
     def done(job: ProbeJob, observation: Observation) -> None:
         item = index[job.ident]
@@ -270,7 +293,22 @@ async def execute(plan: RunPlan, state: RunState | None = None,
         if on_cell is not None:
             on_cell(state)
 
-    await run_probes(jobs, plan.settings, on_done=done)
+    # Paths under /v1/projects/{id} wait for the project id; everything else starts at once, so the
+    # discovery round trip overlaps the probing instead of preceding it.
+    listing = [s for s in plan.selected if s.combo.id == PROJECTS_LIST]
+    later = [s for s in plan.selected if "{project_id}" in s.combo.surface.path]
+    first = [s for s in plan.selected if s not in later and s not in listing]
+    first_jobs = _plan_jobs(plan, state, first, index)
+
+    async def after_discovery() -> None:
+        found = await run_probes(_plan_jobs(plan, state, listing, index), plan.settings, done, limiter, retry_budget,
+                                 may_spend)
+        listed = {str(ident[0]): obs for ident, obs in found.items() if isinstance(ident, tuple)}
+        await _discover_projects(plan, state, listed, limiter)
+        await run_probes(_plan_jobs(plan, state, later, index), plan.settings, done, limiter, retry_budget, may_spend)
+
+    await asyncio.gather(run_probes(first_jobs, plan.settings, done, limiter, retry_budget, may_spend),
+                         after_discovery())
     await _explain(plan, state)
     return result_from_state(plan, state, complete=True)
 

@@ -93,7 +93,7 @@ def run_bounded(plan: RunPlan) -> RunResult:
     def work() -> None:
         try:
             out["result"] = run_sync(plan)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+        except BaseException as exc:
             out["error"] = exc
 
     thread = threading.Thread(target=work, daemon=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from e2e.helpers import cli
 
 from .kit import ROOT
@@ -120,8 +121,11 @@ CASES: dict[str, Case] = {
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
     """Run every case once, four at a time (each is a short subprocess that stops before probing)."""
+    base = tmp_path_factory.mktemp("bad-input")
+
     def run(name: str) -> subprocess.CompletedProcess[str]:
-        tmp = tmp_path_factory.mktemp(name)
+        tmp = base / name
+        tmp.mkdir()
         args = ["check", *CASES[name].args(tmp), "--dg-report-dir", str(tmp / "reports")]
         return cli(*args, env=CASES[name].env, timeout=120)
 

@@ -19,8 +19,8 @@ from dg_entitlements.probe.request import build_request
 from dg_entitlements.probe.retry import RetryPolicy
 from dg_entitlements.probe.target import LIVE_TARGET
 from dg_entitlements.report.json import read_json, run_to_dict, write_json
-
 from e2e.helpers import cli
+
 from .kit import CATALOGUE, Cells, fake_server, plan_for, run_bounded, target_of
 
 REST = "listen-v1-rest::nova-3"
@@ -92,3 +92,14 @@ def test_control_probes_stay_within_the_budget(requests: int) -> None:
     sent = result.cost.requests
     assert sent <= requests, f"budget requests={requests} but the run sent {sent}"
     assert Cells(result)("denied", REST).observation is not None  # the first probe itself fits and is sent
+
+
+@pytest.mark.parametrize("requests", [1, 2])
+def test_retries_stay_within_the_budget(requests: int) -> None:
+    """A retry is a request on the bill: with an always-429 account, the cap holds for the retries too."""
+    with fake_server({"limited": {"faults": {"rate_limit": True, "retry_after_s": 0.01}}}) as server:
+        plan = plan_for([("limited", REST)], {"limited": target_of(server)}, budget=Budget(requests=requests))
+        result = run_bounded(plan)
+    cell = Cells(result)("limited", REST)
+    assert cell.observation is not None and cell.observation.tries == requests
+    assert result.cost.requests == requests

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dg_entitlements.budget import Budget, parse_budget, within_budget
+from dg_entitlements.budget import Budget, parse_budget
 from dg_entitlements.catalogue import load_catalogue
 from dg_entitlements.errors import ConfigError
 from dg_entitlements.model import Cost
@@ -81,9 +81,12 @@ def test_retry_after_forms() -> None:
 def test_budget_parsing_and_fitting() -> None:
     budget = parse_budget("requests=3,audio=1.5s,chars=5")
     assert budget == Budget(requests=3, audio_seconds=1.5, characters=5)
-    costs = [Cost(1, 1.0, 0), Cost(1, 1.0, 0), Cost(1, 0.0, 3), Cost(1, 0.0, 3), Cost(1, 0.0, 0)]
-    assert within_budget(costs, budget) == [True, False, True, False, True]
-    assert within_budget(costs, None) == [True] * 5
+    spent = Cost()
+    fits = []
+    for cost in [Cost(1, 1.0, 0), Cost(1, 1.0, 0), Cost(1, 0.0, 3), Cost(1, 0.0, 3), Cost(1, 0.0, 0)]:
+        fits.append(budget.allows(spent, cost))
+        spent = spent + cost if fits[-1] else spent
+    assert fits == [True, False, True, False, True]
     for bad in ["gold=3", "requests", "audio=abc", "chars=-1"]:
         with pytest.raises(ConfigError):
             parse_budget(bad)

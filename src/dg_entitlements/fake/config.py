@@ -54,7 +54,7 @@ class FakeAccount:
 
 @dataclass(frozen=True)
 class Fidelity:
-    """Behaviour the reference leaves unverified or disputed; see FIDELITY.md for the reasons."""
+    """Behaviour the reference leaves unverified or disputed; see the README, "Fidelity", for the reasons."""
 
     scope_denied_status: int = 403
     nova_on_v2_listen_err_code: str = "V1_MODEL_ON_V2_LISTEN_ENDPOINT"

@@ -66,7 +66,8 @@ CURRENT_ACCOUNT: ContextVar[str | None] = ContextVar("dg_current_account", defau
 
 
 async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings: ProbeSettings,
-                             budget: RetryBudget, rng: random.Random) -> Observation:
+                             budget: RetryBudget, rng: random.Random,
+                             may_spend: Callable[[Cost], bool] | None = None) -> Observation:
     req = job.request
     at = utc_now()
     attempts: list[Attempt] = []
@@ -88,6 +89,8 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
         elapsed = time.perf_counter() - started
         if elapsed + delay > settings.retry.max_probe_s or not budget.take(delay):
             break
+        if may_spend is not None and not may_spend(req.cost):  # a retry is on the bill too (--dg-budget)
+            break
         waited = delay
         await asyncio.sleep(delay)
     cost = Cost(requests=len(attempts), audio_seconds=req.cost.audio_seconds * len(attempts),
@@ -97,7 +100,10 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
 
 
 async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
-                     on_done: Callable[[ProbeJob, Observation], None] | None = None) -> dict[Hashable, Observation]:
+                     on_done: Callable[[ProbeJob, Observation], None] | None = None,
+                     limiter: asyncio.Semaphore | None = None,
+                     retry_budget: RetryBudget | None = None,
+                     may_spend: Callable[[Cost], bool] | None = None) -> dict[Hashable, Observation]:
     """Probe every job once (plus transient retries), at most `concurrency` at a time.
 
     Results are collected as they finish; if the run is cancelled, what finished is returned by
@@ -107,15 +113,16 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     if not jobs:
         return results
     observer = PROBE_OBSERVER.get()
-    semaphore = asyncio.Semaphore(max(1, settings.concurrency))
-    budget = RetryBudget(settings.retry.max_run_retry_s)
+    # Callers running several groups at once share one limiter and one retry budget: the bound is per run.
+    semaphore = limiter or asyncio.Semaphore(max(1, settings.concurrency))
+    budget = retry_budget or RetryBudget(settings.retry.max_run_retry_s)
     rng = random.Random(settings.seed)
     async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as client:
 
         async def one(job: ProbeJob) -> None:
             CURRENT_ACCOUNT.set(job.account)  # gather runs each coroutine in a task with its own context
             async with semaphore:
-                observation = await probe_with_retries(job, client, settings, budget, rng)
+                observation = await probe_with_retries(job, client, settings, budget, rng, may_spend)
             results[job.ident] = observation
             if observer is not None:
                 observer(job, observation)
