@@ -333,6 +333,12 @@ class RunResult:
     drift: tuple[Drift, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def cell(self, account: str, combo_id: str) -> Cell:
+        for cell in self.cells:
+            if cell.account == account and cell.combo_id == combo_id:
+                return cell
+        raise KeyError(f"no cell {account}::{combo_id} in the run")
+
     def counts(self) -> dict[str, int]:
         out = {o.value: 0 for o in Outcome}
         for cell in self.cells:

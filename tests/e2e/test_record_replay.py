@@ -10,6 +10,7 @@ import pytest
 
 from dg_entitlements.cassette import http as cassette_http
 from dg_entitlements.model import Outcome, Verdict
+from dg_entitlements.report.json import read_json
 
 from .helpers import ROOT, cli, comparable, run_suite
 
@@ -166,3 +167,11 @@ def test_committed_cassettes_replay_as_expected() -> None:
     bad = [c.test_id for c in result.cells if c.outcome is not Outcome.AS_EXPECTED]
     assert not bad
     assert any(c.judgement and c.judgement.verdict is Verdict.WRONG_ENDPOINT for c in result.cells)
+
+
+def test_contract_suite_in_replay_mode_through_the_cli(tmp_path: Path) -> None:
+    """`make test` runs the product itself in replay mode too, from the committed cassettes."""
+    proc = cli("check", "--dg-mode", "replay", "--dg-report-dir", str(tmp_path), timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "123 passed" in proc.stdout and "mode replay" in proc.stdout
+    assert read_json(tmp_path / "entitlements.json").cassettes["recorded_at"]

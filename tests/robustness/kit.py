@@ -110,7 +110,4 @@ class Cells:
     result: RunResult
 
     def __call__(self, account: str, combo_id: str) -> Cell:
-        for cell in self.result.cells:
-            if cell.account == account and cell.combo_id == combo_id:
-                return cell
-        raise AssertionError(f"no cell {account}::{combo_id}")
+        return self.result.cell(account, combo_id)

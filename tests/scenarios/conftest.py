@@ -87,10 +87,7 @@ class ScenarioRun:
     refused_port: int
 
     def cell(self, account: str, combo_id: str) -> Cell:
-        for cell in self.result.cells:
-            if cell.account == account and cell.combo_id == combo_id:
-                return cell
-        raise AssertionError(f"no cell {account}::{combo_id} in the run")
+        return self.result.cell(account, combo_id)
 
 
 @pytest.fixture(scope="session")
