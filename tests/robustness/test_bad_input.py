@@ -26,7 +26,7 @@ ACCOUNTS = (ROOT / "fixtures" / "accounts" / "fake.toml").read_text(encoding="ut
 FAKE = (ROOT / "fixtures" / "fake-deepgram.toml").read_text(encoding="utf-8")
 N_COMBO_TABLES = CATALOGUE.count("[[combos]]")
 NEXT = f"combos[{N_COMBO_TABLES}]"  # the key of a [[combos]] table appended to the shipped catalogue
-REAL_LOOKING = "0123456789abcdef0123456789abcdef01234567"
+REAL_LOOKING = "0123456789abcdef" * 2 + "01234567"
 
 
 @dataclass(frozen=True)

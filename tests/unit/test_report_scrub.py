@@ -13,7 +13,7 @@ from dg_entitlements.report.sample import cell, sample_run
 from dg_entitlements.report.terminal import render_summary
 
 CANARY = 'dgcanary-report-7Q&<x>"9z'  # HTML/JSON-special characters on purpose
-REAL_SHAPED = "0123456789abcdef0123456789abcdef01234567"
+REAL_SHAPED = "0123456789abcdef" * 2 + "01234567"
 
 
 def _leaky_run() -> object:
