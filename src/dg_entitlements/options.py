@@ -31,6 +31,7 @@ class SuiteOptions:
     budget: str | None = None
     report_dir: str = "reports"
     max_cassette_age_days: int = 90
+    alias_project_ids: bool = False
     root: str = "."
 
     def path(self, value: str) -> Path:
@@ -66,6 +67,8 @@ def add_options(group: Any) -> None:
     group.addoption("--dg-budget", default=None, help="live cap: requests=N,audio=SECONDS,chars=N")
     group.addoption("--dg-report-dir", default="reports", help="where entitlements.json is written")
     group.addoption("--dg-max-cassette-age-days", type=int, default=90, help="warn past this cassette age")
+    group.addoption("--dg-alias-project-ids", action="store_true",
+                    help="recording: replace project ids in cassettes by stable per-account stand-ins")
 
 
 def options_from_namespace(ns: Any, root: str) -> SuiteOptions:
@@ -75,7 +78,7 @@ def options_from_namespace(ns: Any, root: str) -> SuiteOptions:
         fake_config=ns.dg_fake_config, fake_latency_ms=ns.dg_fake_latency_ms, concurrency=ns.dg_concurrency,
         record=ns.dg_record, cassettes=ns.dg_cassettes, baseline=ns.dg_baseline, controls=not ns.dg_no_controls,
         budget=ns.dg_budget, report_dir=ns.dg_report_dir, max_cassette_age_days=ns.dg_max_cassette_age_days,
-        root=root,
+        alias_project_ids=ns.dg_alias_project_ids, root=root,
     )
 
 

@@ -175,3 +175,21 @@ def test_contract_suite_in_replay_mode_through_the_cli(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "123 passed" in proc.stdout and "mode replay" in proc.stdout
     assert read_json(tmp_path / "entitlements.json").cassettes["recorded_at"]
+
+
+def test_project_ids_can_be_aliased_in_cassettes(tmp_path: Path) -> None:
+    """With --dg-alias-project-ids no real project id is stored, and replay still matches every request."""
+    from dg_entitlements.cassette.aliases import project_alias
+
+    cassettes = tmp_path / "cassettes"
+    pairs = [("payg-full", c) for c in ("projects-v1::list", "project-models-v1::list", "project-keys-v1::list",
+                                         "listen-v1-ws::nova-3", "speak-v1-rest::aura-2-thalia-en")]
+    recorded = run_suite(pairs=pairs, mode="fake", record=True, cassettes=str(cassettes), alias_project_ids=True)
+    real = recorded.accounts[0].project_id
+    assert real == "7d1c0a52-fa4e-4c3b-9e51-000000000001"
+    for path in cassettes.rglob("*"):
+        if path.is_file():
+            assert real not in path.read_text(), path.name
+    replayed = run_suite(pairs=pairs, mode="replay", cassettes=str(cassettes))
+    assert all(c.outcome is Outcome.AS_EXPECTED for c in replayed.cells)
+    assert replayed.accounts[0].project_id == project_alias("payg-full", real)

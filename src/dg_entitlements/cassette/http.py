@@ -26,7 +26,7 @@ from ..fsutil import atomic_write_text
 from ..probe.answers import HEADER_ALLOW, SECRET_FIELDS
 from ..probe.runner import CURRENT_ACCOUNT
 from ..secrets import scrub
-from .aliases import ALIAS_PREFIX, AliasMap
+from .aliases import ALIAS_PREFIX, AliasMap, alias_project_ids
 
 HTTP_FILE = "http.yaml"
 
@@ -58,6 +58,7 @@ class SplitPersister:
 
     directory: Path = Path("fixtures/cassettes")
     aliases: tuple[str, ...] = ()
+    alias_projects: bool = False
 
     @classmethod
     def load_cassette(cls, cassette_path: str, serializer: str) -> tuple[list[Any], list[Any]]:
@@ -88,6 +89,7 @@ class SplitPersister:
             merged.update(fresh)
             items = [merged[k] for k in sorted(merged)]
             text = serialize({"requests": [r for r, _ in items], "responses": [r for _, r in items]}, yamlserializer)
+            text = alias_project_ids(text, alias) if cls.alias_projects else text
             atomic_write_text(path, scrub(text))
 
 
@@ -113,10 +115,12 @@ def recorded_keys(path: Path) -> set[tuple[str, str, str]]:
     return {request_key(r.method, r.uri) for r in requests}
 
 
-def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, record: bool) -> VCR:
+def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, record: bool,
+             alias_projects: bool = False) -> VCR:
     """The one VCR configuration for both recording and replay, so both rewrite requests the same way."""
     SplitPersister.directory = directory
     SplitPersister.aliases = tuple(aliases)
+    SplitPersister.alias_projects = alias_projects
 
     def before_record_request(request: VcrRequest) -> VcrRequest:
         value = request.headers.get("Authorization") or request.headers.get("authorization")

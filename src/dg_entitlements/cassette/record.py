@@ -16,7 +16,7 @@ from ..model import Observation
 from ..probe.runner import PROBE_OBSERVER, ProbeJob, utc_now
 from ..probe.target import Target
 from ..secrets import scrub
-from .aliases import PUBLIC, AliasMap
+from .aliases import PUBLIC, AliasMap, alias_project_ids
 from .http import make_vcr
 from .ws import WsStream, load_ws, stream_from_observation, to_json
 
@@ -57,7 +57,8 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
 
     recorded_at = utc_now()
     token = PROBE_OBSERVER.set(observe)
-    vcr = make_vcr(directory, aliases, alias_map, record=True)
+    alias_projects = loaded.options.alias_project_ids
+    vcr = make_vcr(directory, aliases, alias_map, record=True, alias_projects=alias_projects)
     try:
         with vcr.use_cassette(str(directory / "http")):
             yield {"recording": True, "recorded_at": recorded_at}
@@ -72,7 +73,9 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
             if path.is_file():
                 merged.update(load_ws(path)[1])
             merged.update(streams.get(alias, {}))
-            atomic_write_text(path, scrub(to_json(list(merged.values()), meta)))
+            text = to_json(list(merged.values()), meta)
+            text = alias_project_ids(text, alias) if alias_projects else text
+            atomic_write_text(path, scrub(text))
             atomic_write_text(directory / alias / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
