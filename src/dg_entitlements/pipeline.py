@@ -32,7 +32,7 @@ from .model import (
     Verdict,
 )
 from .outcomes import outcome_for
-from .probe.request import MissingPrerequisite, ProbeRequest, build_request
+from .probe.request import MissingPrerequisite, build_request
 from .probe.retry import RetryBudget
 from .probe.runner import ProbeJob, ProbeSettings, run_probes, utc_now
 from .probe.target import Target
@@ -74,6 +74,19 @@ class RunState:
     extra_cost: Cost = Cost()  # discovery and context probes
     planned: Cost = Cost()  # what the budget has already granted
     unfunded_discovery: set[str] = field(default_factory=set)  # accounts whose project id the budget left unknown
+
+
+@dataclass(frozen=True)
+class RunGuards:
+    """What every probe group of one run shares: the concurrency bound, the retry sleep budget and
+    the spending gate, so running groups side by side never widens any of them."""
+
+    limiter: asyncio.Semaphore
+    retry_budget: RetryBudget
+    may_spend: Callable[[Cost], bool]
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"limiter": self.limiter, "retry_budget": self.retry_budget, "may_spend": self.may_spend}
 
 
 def grant(plan: RunPlan, state: RunState, cost: Cost) -> bool:
@@ -144,7 +157,7 @@ def first_project_id(observation: Observation | None) -> str | None:
 
 
 async def _discover_projects(plan: RunPlan, state: RunState, listed: dict[str, Observation],
-                             limiter: asyncio.Semaphore | None = None) -> None:
+                             guards: RunGuards | None = None) -> None:
     """Learn each account's project id: paths under /v1/projects/{id} need it, and a support ticket
     without the project id is a ticket support sends back. An account whose GET /v1/projects cell is
     in the run reuses that answer (`listed`); the others get one discovery probe."""
@@ -163,7 +176,7 @@ async def _discover_projects(plan: RunPlan, state: RunState, listed: dict[str, O
     combo = Combo(id=DISCOVERY, surface=projects)
     jobs = [ProbeJob((alias, DISCOVERY), build_request(combo, plan.targets[alias]), plan.keys.get(alias), alias)
             for alias in needing]
-    found = await run_probes(jobs, plan.settings, limiter=limiter)
+    found = await run_probes(jobs, plan.settings, **(guards.kwargs() if guards else {}))
     for (alias, _), observation in ((k, v) for k, v in found.items() if isinstance(k, tuple)):
         state.project_ids[alias] = first_project_id(observation)
         state.extra_cost = state.extra_cost + observation.cost
@@ -172,30 +185,24 @@ async def _discover_projects(plan: RunPlan, state: RunState, listed: dict[str, O
 def _plan_jobs(plan: RunPlan, state: RunState, selected: Sequence[Selected],
                index: dict[Hashable, Selected]) -> list[ProbeJob]:
     """Requests to send, in plan order; what cannot be built or does not fit the budget is a skipped cell."""
-    built: list[tuple[Selected, ProbeRequest]] = []
+    jobs: list[ProbeJob] = []
     for item in selected:
         alias = item.account.alias
-        expectation = expectation_for(item.account, item.combo)
+        key = (alias, item.combo.id)
         try:
             request = build_request(item.combo, plan.targets[alias], state.project_ids.get(alias))
         except MissingPrerequisite as exc:
             reason = (f"skipped for budget: no budget left for GET /v1/projects, which gives the project id "
                       f"({plan.budget.describe() if plan.budget else ''})"
                       if alias in state.unfunded_discovery else str(exc))
-            state.cells[(alias, item.combo.id)] = make_cell(alias, item.combo, expectation, None, reason)
+            state.cells[key] = make_cell(alias, item.combo, expectation_for(item.account, item.combo), None, reason)
             continue
-        built.append((item, request))
-    jobs: list[ProbeJob] = []
-    for item, request in built:
-        alias = item.account.alias
         if not grant(plan, state, request.cost):
             reason = f"skipped for budget ({plan.budget.describe() if plan.budget else ''})"
-            state.cells[(alias, item.combo.id)] = make_cell(alias, item.combo,
-                                                            expectation_for(item.account, item.combo), None, reason)
+            state.cells[key] = make_cell(alias, item.combo, expectation_for(item.account, item.combo), None, reason)
             continue
-        ident = (alias, item.combo.id)
-        jobs.append(ProbeJob(ident, request, plan.keys.get(alias), alias))
-        index[ident] = item
+        jobs.append(ProbeJob(key, request, plan.keys.get(alias), alias))
+        index[key] = item
     return jobs
 
 
@@ -279,11 +286,8 @@ async def execute(plan: RunPlan, state: RunState | None = None,
     for item in plan.selected:
         state.project_ids.setdefault(item.account.alias, item.account.project_id)
     index: dict[Hashable, Selected] = {}
-    limiter = asyncio.Semaphore(max(1, plan.settings.concurrency))
-    retry_budget = RetryBudget(plan.settings.retry.max_run_retry_s)
-
-    def may_spend(cost: Cost) -> bool:
-        return grant(plan, state, cost)
+    guards = RunGuards(asyncio.Semaphore(max(1, plan.settings.concurrency)),
+                       RetryBudget(plan.settings.retry.max_run_retry_s), lambda cost: grant(plan, state, cost))
 
     def done(job: ProbeJob, observation: Observation) -> None:
         item = index[job.ident]
@@ -301,14 +305,12 @@ async def execute(plan: RunPlan, state: RunState | None = None,
     first_jobs = _plan_jobs(plan, state, first, index)
 
     async def after_discovery() -> None:
-        found = await run_probes(_plan_jobs(plan, state, listing, index), plan.settings, done, limiter, retry_budget,
-                                 may_spend)
+        found = await run_probes(_plan_jobs(plan, state, listing, index), plan.settings, done, **guards.kwargs())
         listed = {str(ident[0]): obs for ident, obs in found.items() if isinstance(ident, tuple)}
-        await _discover_projects(plan, state, listed, limiter)
-        await run_probes(_plan_jobs(plan, state, later, index), plan.settings, done, limiter, retry_budget, may_spend)
+        await _discover_projects(plan, state, listed, guards)
+        await run_probes(_plan_jobs(plan, state, later, index), plan.settings, done, **guards.kwargs())
 
-    await asyncio.gather(run_probes(first_jobs, plan.settings, done, limiter, retry_budget, may_spend),
-                         after_discovery())
+    await asyncio.gather(run_probes(first_jobs, plan.settings, done, **guards.kwargs()), after_discovery())
     await _explain(plan, state)
     return result_from_state(plan, state, complete=True)
 

@@ -102,17 +102,48 @@ class Word:
         return self.word
 
 
-def words_between(start: float, end: float) -> list[Word]:
+CHANNEL_SHIFT = 7  # channel c of a multichannel request reads the fixed text from word 7c: channels differ
+
+# Known audio -> known transcript, by the sha256 of the bytes as sent (the whole file, header included).
+# fixtures/audio/probe-1s.wav: 1 s, 16 kHz mono linear16.
+KNOWN_TRANSCRIPTS: dict[str, str] = {
+    "c4a948f325d39c925685c2f91f30453f46903bf6e1826eed691cbd8f86643061": "deepgram entitlement probe",
+}
+
+
+def _confidence(i: int) -> float:
+    return round(0.9 + (int(hashlib.sha1(str(i).encode()).hexdigest()[:4], 16) % 1000) / 10_000, 4)
+
+
+def words_between(start: float, end: float, channel: int = 0) -> list[Word]:
     """The fixed text's words whose slot begins in [start, end): the same audio span, the same words."""
     first = math.ceil(round(start / WORD_STEP_S, 6))
     out = []
     i = first
     while i * WORD_STEP_S + WORD_LEN_S <= end + 1e-9:
         t = i * WORD_STEP_S
-        conf = 0.9 + (int(hashlib.sha1(str(i).encode()).hexdigest()[:4], 16) % 1000) / 10_000
-        out.append(Word(TEXT[i % len(TEXT)], round(t, 3), round(t + WORD_LEN_S, 3), round(conf, 4)))
+        out.append(Word(TEXT[(i + channel * CHANNEL_SHIFT) % len(TEXT)], round(t, 3), round(t + WORD_LEN_S, 3),
+                        _confidence(i)))
         i += 1
     return out
+
+
+def known_words(text: str, duration: float) -> list[Word]:
+    """A known transcript laid evenly over the whole audio: word k in slot k of len(words)."""
+    names = text.split()
+    slot = duration / len(names)
+    return [Word(w, round(k * slot, 3), round(k * slot + slot * 0.75, 3), _confidence(k))
+            for k, w in enumerate(names)]
+
+
+def words_for(start: float, end: float, channel: int = 0, digest: str | None = None,
+              duration: float | None = None) -> list[Word]:
+    """The words of [start, end): the known transcript when `digest` names known audio of `duration`
+    seconds (words whose start falls in the span), else the fixed text."""
+    known = KNOWN_TRANSCRIPTS.get(digest or "")
+    if known is not None and duration:
+        return [w for w in known_words(known, duration) if start - 1e-9 <= w.start < end - 1e-9]
+    return words_between(start, end, channel)
 
 
 def transcript(words: list[Word], punctuate: bool = False) -> str:

@@ -75,6 +75,8 @@ class Fidelity:
     tts_max_chars: int = 2000
     tts_flush_limit: int = 20
     tts_flush_window_s: float = 60.0
+    tts_ws_char_limit: int = 100_000  # Speak characters per window on a TTS WebSocket; more: close 1008 DATA-0001
+    tts_ws_char_window_s: float = 60.0
     jwt_on_manage: Literal["insufficient_permissions", "invalid_auth"] = "insufficient_permissions"
     echo_subprotocol: bool = True
 

@@ -109,6 +109,19 @@ def _words_json(words: list[audio.Word], punctuate: bool) -> list[dict[str, Any]
     return out
 
 
+def _mean_confidence(words: list[audio.Word]) -> float:
+    return round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
+
+
+def channel_count(call: Call, body: bytes = b"") -> int:
+    """`channels=N` when given, else the WAV header's count, else 1."""
+    asked = call.q("channels")
+    if asked is not None:
+        return max(1, int(asked))
+    info = audio.wav_info(body) if audio.sniff_container(body) == "wav" else None
+    return info.channels if info is not None else 1
+
+
 def _bad_audio() -> DgError:
     return DgError(400, "Bad Request", "Bad Request: failed to process audio: corrupt or unsupported data")
 
@@ -149,16 +162,18 @@ async def prerecorded(call: Call, request: Request) -> Response:
         duration = duration_or_none
         digest = hashlib.sha256(body).hexdigest()
     punctuate = call.q("punctuate") == "true" or call.q("smart_format") == "true"
-    words = audio.words_between(0.0, duration)
-    text = audio.transcript(words, punctuate)
-    conf = round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
+    channels = channel_count(call, body if ctype != "application/json" else b"")
+    transcribed = channels if call.q("multichannel") == "true" else 1
+    per_channel = [audio.words_for(0.0, duration, c, digest, duration) for c in range(transcribed)]
+    words = per_channel[0]
     metadata: dict[str, Any] = {
         "transaction_key": "deprecated", "request_id": call.request_id, "sha256": digest, "created": now_iso(),
-        "duration": round(duration, 6), "channels": int(call.q("channels") or 1), "models": [model.uuid],
+        "duration": round(duration, 6), "channels": channels, "models": [model.uuid],
         "model_info": {model.uuid: model.model_info()},
     }
     results: dict[str, Any] = {"channels": [{"alternatives": [
-        {"transcript": text, "confidence": conf, "words": _words_json(words, punctuate)}]}]}
+        {"transcript": audio.transcript(ws, punctuate), "confidence": _mean_confidence(ws),
+         "words": _words_json(ws, punctuate)}]} for ws in per_channel]}
     if call.q("summarize") not in (None, "false"):
         metadata["summary_info"] = {"model_uuid": "67875a7f-c9c4-48a0-aa55-5bdb8a91c34a", "input_tokens": len(words),
                                     "output_tokens": min(len(words), 12)}

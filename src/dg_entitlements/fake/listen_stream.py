@@ -8,6 +8,7 @@ sends N seconds of audio always gets the same messages. Only the idle timeout us
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ class V1Stream:
     utterance_end: bool
     endpointing: bool
     punctuate: bool
+    multichannel: bool = False
     bytes_per_s: float | None = None  # known once the format is (raw: at once; container: first chunk)
     received_s: float = 0.0
     final_until: float = 0.0
@@ -44,6 +46,7 @@ class V1Stream:
     header_seen: bool = False
     last_word_end: float = 0.0
     finals: list[Any] = field(default_factory=list)
+    hasher: Any = field(default_factory=hashlib.sha256)  # every byte as sent: known audio maps to known text
 
     @classmethod
     def open(cls, call: Call, chan: Channel) -> V1Stream:
@@ -55,6 +58,7 @@ class V1Stream:
             channels=channels, interim=call.q("interim_results") == "true", vad_events=call.q("vad_events") == "true",
             utterance_end=call.q("utterance_end_ms") is not None, endpointing=call.q("endpointing") != "false",
             punctuate=call.q("punctuate") == "true" or call.q("smart_format") == "true",
+            multichannel=call.q("multichannel") == "true",
         )
         if encoding:
             stream.bytes_per_s = audio.rate_of(encoding, rate, channels) or 4000.0
@@ -63,13 +67,18 @@ class V1Stream:
 
     # ------------------------------------------------------------------------------------ messages
 
+    @property
+    def transcribed(self) -> range:
+        """The channels that get their own Results: all of them with multichannel=true, else one."""
+        return range(self.channels if self.multichannel else 1)
+
     def results(self, start: float, end: float, is_final: bool, speech_final: bool,
-                from_finalize: bool) -> dict[str, Any]:
-        words = audio.words_between(start, end)
+                from_finalize: bool, channel: int = 0) -> dict[str, Any]:
+        words = audio.words_for(start, end, channel, self.hasher.hexdigest(), self.received_s)
         shown = audio.punctuated_words(words, self.punctuate)
         conf = round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
         return {
-            "type": "Results", "channel_index": [0, self.channels], "duration": round(end - start, 6),
+            "type": "Results", "channel_index": [channel, self.channels], "duration": round(end - start, 6),
             "start": round(start, 6), "is_final": is_final, "speech_final": speech_final,
             "channel": {"alternatives": [{
                 "transcript": audio.transcript(words, self.punctuate), "confidence": conf,
@@ -95,14 +104,16 @@ class V1Stream:
     async def final(self, end: float, from_finalize: bool) -> None:
         if end <= self.final_until:
             return
-        msg = self.results(self.final_until, end, True, self.endpointing and not from_finalize, from_finalize)
-        words = msg["channel"]["alternatives"][0]["words"]
-        if words:
-            self.last_word_end = words[-1]["end"]
-        await self.chan.send_json(msg)
-        if msg["speech_final"] and self.interim and self.utterance_end:
-            await self.chan.send_json({"type": "UtteranceEnd", "channel": [0, self.channels],
-                                       "last_word_end": self.last_word_end})
+        for c in self.transcribed:
+            msg = self.results(self.final_until, end, True, self.endpointing and not from_finalize, from_finalize, c)
+            words = msg["channel"]["alternatives"][0]["words"]
+            if words and c == 0:
+                self.last_word_end = words[-1]["end"]
+            await self.chan.send_json(msg)
+        if self.endpointing and not from_finalize and self.interim and self.utterance_end:
+            for c in self.transcribed:
+                await self.chan.send_json({"type": "UtteranceEnd", "channel": [c, self.channels],
+                                           "last_word_end": self.last_word_end})
         self.final_until = end
         self.last_interim_at = end
         self.speech_started = False
@@ -111,6 +122,7 @@ class V1Stream:
 
     async def on_audio(self, data: bytes) -> bool:
         """Account for a chunk and emit what it triggers. False when the audio cannot be decoded."""
+        self.hasher.update(data)
         if not self.header_seen:
             self.header_seen = True
             kind = audio.sniff_container(data)
@@ -121,6 +133,8 @@ class V1Stream:
                 if info is None:
                     return False
                 self.bytes_per_s = info.sample_rate * info.channels * info.bits / 8
+                if self.call.q("channels") is None:
+                    self.channels = info.channels
                 data = data[info.data_offset:]
             else:
                 self.bytes_per_s = float(audio.COMPRESSED_RATE[kind])
@@ -128,13 +142,15 @@ class V1Stream:
         self.received_s += len(data) / self.bytes_per_s
         if self.vad_events and not self.speech_started and self.received_s > self.final_until:
             self.speech_started = True
-            await self.chan.send_json({"type": "SpeechStarted", "channel": [0, self.channels],
-                                       "timestamp": round(self.final_until, 3)})
+            for c in self.transcribed:
+                await self.chan.send_json({"type": "SpeechStarted", "channel": [c, self.channels],
+                                           "timestamp": round(self.final_until, 3)})
         while self.received_s - self.final_until >= FINAL_EVERY_S:
             await self.final(self.final_until + FINAL_EVERY_S, from_finalize=False)
         if self.interim and self.received_s - self.last_interim_at >= INTERIM_EVERY_S:
             self.last_interim_at = self.received_s
-            await self.chan.send_json(self.results(self.final_until, self.received_s, False, False, False))
+            for c in self.transcribed:
+                await self.chan.send_json(self.results(self.final_until, self.received_s, False, False, False, c))
         return True
 
     async def finish(self, code: int | None, reason: str = "") -> None:
