@@ -208,10 +208,13 @@ def test_speak_flush_limit_warnings() -> None:
         v1 = asyncio.run(ws_session(server.ws_url + "/v1/speak?model=aura-asteria-en", token("dgfake-test-k1"),
                                     send=[{"type": "Flush"}] * 3 + [{"type": "Close"}]))
         v2 = asyncio.run(ws_session(server.ws_url + "/v2/speak?model=flux-alexis-en", token("dgfake-test-k1"),
-                                    send=[{"type": "Flush"}] * 3 + [{"type": "Close"}]))
+                                    send=[{"type": "Speak", "text": "a"}, {"type": "Flush"}] * 3 + [{"type": "Close"}]))
     assert v1.texts()[-1] == {"type": "Warning", "warn_code": "EXCESSIVE_FLUSH",
                               "warn_msg": "Rate limit exceeded for flushes. Please try again later."}
-    assert v2.texts()[-1] == {"type": "Warning", "code": "EXCESSIVE_FLUSH",
+    # v2: two turns flushed, the third Flush refused (its text stays buffered), then SessionMetadata on Close
+    assert v2.types() == ["Connected", *["SpeechStarted", "SpeechMetadata", "Flushed"] * 2, "SpeechStarted",
+                          "Warning", "SessionMetadata"]
+    assert v2.texts()[-2] == {"type": "Warning", "code": "EXCESSIVE_FLUSH",
                               "description": "Rate limit exceeded for flushes. Please try again later."}
 
 

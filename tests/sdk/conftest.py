@@ -115,3 +115,21 @@ def bounded(fn: Callable[[], T], timeout_s: float = STREAM_TIMEOUT_S) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
+
+
+# §8.11: the minimal agent Settings from Deepgram's SKILLS (Flux listen, Flux TTS speak)
+AGENT_SETTINGS: dict[str, object] = {
+    "type": "Settings",
+    "audio": {"input": {"encoding": "linear16", "sample_rate": 16000},
+              "output": {"encoding": "linear16", "sample_rate": 24000, "container": "none"}},
+    "agent": {"listen": {"provider": {"type": "deepgram", "version": "v2", "model": "flux-general-en"}},
+              "think": {"provider": {"type": "open_ai", "model": "gpt-4o-mini", "temperature": 0.7},
+                        "prompt": "You are a concise phone assistant."},
+              "speak": {"provider": {"type": "deepgram", "version": "v2", "model": "flux-alexis-en"}},
+              "greeting": "Hi, how can I help?"},
+}
+READ_TEXT = ("Deepgram builds speech recognition and text to speech models for developers who build voice apps "
+             "today.")  # 16 words; the fake's summary is the first 12
+READ_SUMMARY = "Deepgram builds speech recognition and text to speech models for developers who"
+SPEAK_TEXT = "Hello there."  # 12 characters: 720 ms of audio at 60 ms per character
+SPEAK_PCM_BYTES = 16000 * 2 * 720 // 1000  # 16 kHz linear16

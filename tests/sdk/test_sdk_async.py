@@ -11,11 +11,23 @@ import hashlib
 from typing import Any
 
 import pytest
+from deepgram.agent.v1.types import AgentV1Settings, AgentV1SettingsApplied, AgentV1Welcome
 from deepgram.core.api_error import ApiError
 from deepgram.listen.v1.types import ListenV1Metadata, ListenV1Results
 from deepgram.listen.v2.types import ListenV2Connected, ListenV2TurnInfo
+from deepgram.speak.v1.types import SpeakV1Flush, SpeakV1Flushed, SpeakV1Metadata, SpeakV1Text
+from deepgram.speak.v2.types import SpeakV2SessionMetadata, SpeakV2Speak, SpeakV2SpeechMetadata
 
-from .conftest import STREAM_TIMEOUT_S, AsyncFactory, Sdk
+from .conftest import (
+    AGENT_SETTINGS,
+    READ_SUMMARY,
+    READ_TEXT,
+    SPEAK_PCM_BYTES,
+    SPEAK_TEXT,
+    STREAM_TIMEOUT_S,
+    AsyncFactory,
+    Sdk,
+)
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -139,3 +151,54 @@ async def test_models_and_projects_listing(sdk: Sdk, adg: AsyncFactory) -> None:
     assert models.tts and all(isinstance(m.canonical_name, str) for m in models.tts)
     assert projects.projects is not None
     assert [p.project_id for p in projects.projects] == [sdk.project_ids["payg-full"]]
+
+
+async def test_speak_ws_v1_text_flush_audio_flushed_close(adg: AsyncFactory) -> None:
+    async with asyncio.timeout(STREAM_TIMEOUT_S):
+        async with adg().speak.v1.connect(model="aura-2-thalia-en", encoding="linear16", sample_rate=16000) as sock:
+            seen: list[Any] = [await sock.recv()]
+            await sock.send_text(SpeakV1Text(type="Speak", text=SPEAK_TEXT))
+            await sock.send_flush(SpeakV1Flush(type="Flush"))
+            seen += [await sock.recv(), await sock.recv()]
+            await sock.send_close()
+            async for msg in sock:
+                seen.append(msg)
+    assert [type(m).__name__ for m in seen] == ["SpeakV1Metadata", "bytes", "SpeakV1Flushed"]
+    assert isinstance(seen[0], SpeakV1Metadata) and seen[0].model_name == "aura-2-thalia-en"
+    assert len(seen[1]) == SPEAK_PCM_BYTES
+    assert isinstance(seen[2], SpeakV1Flushed) and seen[2].sequence_id == 0
+
+
+async def test_speak_ws_v2_flux_tts_turn(adg: AsyncFactory) -> None:
+    async with asyncio.timeout(STREAM_TIMEOUT_S):
+        async with adg().speak.v2.connect(model="flux-alexis-en", encoding="linear16", sample_rate=16000) as sock:
+            seen: list[Any] = [await sock.recv()]
+            await sock.send_speak(SpeakV2Speak(text=SPEAK_TEXT))
+            await sock.send_flush()
+            seen += [await sock.recv() for _ in range(4)]
+            await sock.send_close()
+            async for msg in sock:
+                seen.append(msg)
+    assert [type(m).__name__ for m in seen] == ["SpeakV2Connected", "SpeakV2SpeechStarted", "bytes",
+                                                "SpeakV2SpeechMetadata", "SpeakV2Flushed", "SpeakV2SessionMetadata"]
+    meta, session = seen[3], seen[5]
+    assert isinstance(meta, SpeakV2SpeechMetadata) and meta.audio_duration_ms == 720
+    assert isinstance(session, SpeakV2SessionMetadata) and session.total_input_character_count == 12
+
+
+async def test_read_text_analyze_summarize(adg: AsyncFactory) -> None:
+    resp = await adg().read.v1.text.analyze(request={"text": READ_TEXT}, language="en", summarize=True)
+    assert resp.results.summary is not None
+    assert resp.results.summary.text == READ_SUMMARY  # type: ignore[attr-defined]  # docs shape, see README
+    info = resp.metadata.metadata.summary_info if resp.metadata.metadata else None
+    assert info is not None and (info.input_tokens, info.output_tokens) == (16, 12)
+
+
+async def test_agent_welcome_settings_applied(adg: AsyncFactory) -> None:
+    async with asyncio.timeout(STREAM_TIMEOUT_S):
+        async with adg().agent.v1.connect() as sock:
+            welcome = await sock.recv()
+            await sock.send_settings(AgentV1Settings(**AGENT_SETTINGS))  # type: ignore[arg-type]
+            applied = await sock.recv()
+    assert isinstance(welcome, AgentV1Welcome) and len(welcome.request_id) == 36
+    assert isinstance(applied, AgentV1SettingsApplied) and applied.type == "SettingsApplied"

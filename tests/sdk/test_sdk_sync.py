@@ -13,12 +13,22 @@ from typing import Any
 
 import pytest
 from deepgram import DeepgramClient
+from deepgram.agent.v1.types import AgentV1Settings, AgentV1SettingsApplied, AgentV1Welcome
 from deepgram.core.api_error import ApiError
 from deepgram.listen.v1.types import ListenV1Metadata, ListenV1Results
 from deepgram.listen.v2.types import ListenV2Connected, ListenV2TurnInfo
+from deepgram.speak.v1.types import SpeakV1Flush, SpeakV1Flushed, SpeakV1Metadata, SpeakV1Text
+from deepgram.speak.v2.types import (
+    SpeakV2Connected,
+    SpeakV2Flushed,
+    SpeakV2SessionMetadata,
+    SpeakV2Speak,
+    SpeakV2SpeechMetadata,
+    SpeakV2SpeechStarted,
+)
 from websockets.exceptions import InvalidStatus
 
-from .conftest import Sdk, bounded
+from .conftest import AGENT_SETTINGS, READ_SUMMARY, READ_TEXT, SPEAK_PCM_BYTES, SPEAK_TEXT, Sdk, bounded
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*websockets.*:DeprecationWarning"),
@@ -226,3 +236,73 @@ def test_granted_token_works_as_bearer_on_voice_apis_not_on_management(sdk: Sdk,
         bearer.manage.v1.projects.list()
     assert info.value.status_code == 403
     assert info.value.body["err_code"] == "INSUFFICIENT_PERMISSIONS"
+
+
+# ------------------------------------------------------------------------- TTS WebSocket, read, agent
+
+
+def test_speak_ws_v1_text_flush_audio_flushed_close(sdk: Sdk) -> None:
+    """Metadata on connect; Speak + Flush give the audio then Flushed; Close ends the socket (1000)."""
+
+    def conversation() -> list[Any]:
+        with sdk.sync().speak.v1.connect(model="aura-2-thalia-en", encoding="linear16", sample_rate=16000) as sock:
+            seen: list[Any] = [sock.recv()]
+            sock.send_text(SpeakV1Text(type="Speak", text=SPEAK_TEXT))
+            sock.send_flush(SpeakV1Flush(type="Flush"))
+            seen += [sock.recv(), sock.recv()]
+            sock.send_close()
+            seen.extend(sock)  # nothing more: the server closes after Close
+        return seen
+
+    seen = bounded(conversation)
+    assert [type(m).__name__ for m in seen] == ["SpeakV1Metadata", "bytes", "SpeakV1Flushed"]
+    meta, pcm, flushed = seen
+    assert isinstance(meta, SpeakV1Metadata) and meta.model_name == "aura-2-thalia-en" and meta.request_id
+    assert len(pcm) == SPEAK_PCM_BYTES
+    assert isinstance(flushed, SpeakV1Flushed) and flushed.sequence_id == 0
+
+
+def test_speak_ws_v2_flux_tts_turn(sdk: Sdk) -> None:
+    """Flux TTS: Connected, SpeechStarted, audio, SpeechMetadata, Flushed with one speech_id; SessionMetadata
+    on Close. Every message parses into the SDK's own v2 type."""
+
+    def conversation() -> list[Any]:
+        with sdk.sync().speak.v2.connect(model="flux-alexis-en", encoding="linear16", sample_rate=16000) as sock:
+            seen: list[Any] = [sock.recv()]
+            sock.send_speak(SpeakV2Speak(text=SPEAK_TEXT))
+            sock.send_flush()
+            seen += [sock.recv() for _ in range(4)]
+            sock.send_close()
+            seen.extend(sock)
+        return seen
+
+    seen = bounded(conversation)
+    assert [type(m).__name__ for m in seen] == ["SpeakV2Connected", "SpeakV2SpeechStarted", "bytes",
+                                                "SpeakV2SpeechMetadata", "SpeakV2Flushed", "SpeakV2SessionMetadata"]
+    connected, started, pcm, meta, flushed, session = seen
+    assert isinstance(connected, SpeakV2Connected) and connected.model_name == "flux-alexis-en"
+    assert isinstance(started, SpeakV2SpeechStarted) and isinstance(flushed, SpeakV2Flushed)
+    assert isinstance(meta, SpeakV2SpeechMetadata) and isinstance(session, SpeakV2SessionMetadata)
+    assert started.speech_id == meta.speech_id == flushed.speech_id
+    assert len(pcm) == SPEAK_PCM_BYTES and meta.audio_duration_ms == 720 and meta.input_character_count == 12
+    assert (session.total_audio_duration_ms, session.total_input_character_count) == (720, 12)
+
+
+def test_read_text_analyze_summarize(sdk: Sdk) -> None:
+    resp = sdk.sync().read.v1.text.analyze(request={"text": READ_TEXT}, language="en", summarize=True)
+    assert resp.results.summary is not None
+    assert resp.results.summary.text == READ_SUMMARY  # type: ignore[attr-defined]  # docs shape, see README
+    info = resp.metadata.metadata.summary_info if resp.metadata.metadata else None
+    assert info is not None and (info.input_tokens, info.output_tokens) == (16, 12)
+
+
+def test_agent_welcome_settings_applied(sdk: Sdk) -> None:
+    def conversation() -> list[Any]:
+        with sdk.sync().agent.v1.connect() as sock:
+            welcome = sock.recv()
+            sock.send_settings(AgentV1Settings(**AGENT_SETTINGS))  # type: ignore[arg-type]
+            return [welcome, sock.recv()]
+
+    welcome, applied = bounded(conversation)
+    assert isinstance(welcome, AgentV1Welcome) and len(welcome.request_id) == 36
+    assert isinstance(applied, AgentV1SettingsApplied) and applied.type == "SettingsApplied"

@@ -177,13 +177,7 @@ def synthesize(chars: int, encoding: str, sample_rate: int, container: str) -> t
         media = {"opus": "audio/ogg", "flac": "audio/flac", "aac": "audio/aac"}[encoding]
         return header + body, media
     width = BYTES_PER_SAMPLE.get(encoding, 2)
-    n = int(sample_rate * seconds)
-    if encoding == "linear16":
-        period = max(2, sample_rate // 200)  # a quiet 200 Hz tone, one period tiled
-        one = b"".join(struct.pack("<h", int(300 * math.sin(2 * math.pi * i / period))) for i in range(period))
-        pcm = (one * (n // period + 1))[: n * 2]
-    else:
-        pcm = bytes([0xFF if encoding == "mulaw" else 0xD5]) * n
+    pcm = raw_audio(seconds, encoding, sample_rate)
     if container == "wav":
         fmt_tag = {"linear16": 1, "mulaw": 7, "alaw": 6}.get(encoding, 1)
         header = (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVEfmt "
@@ -192,6 +186,16 @@ def synthesize(chars: int, encoding: str, sample_rate: int, container: str) -> t
         return header + pcm, "audio/wav"
     media = {"linear16": "audio/l16", "mulaw": "audio/basic", "alaw": "audio/x-alaw-basic"}.get(encoding, "audio/l16")
     return pcm, media
+
+
+def raw_audio(seconds: float, encoding: str, sample_rate: int) -> bytes:
+    """Exactly `seconds` of headerless audio: a quiet 200 Hz tone (linear16) or silence (mulaw, alaw)."""
+    n = int(round(sample_rate * seconds, 6))
+    if encoding == "linear16":
+        period = max(2, sample_rate // 200)  # one period tiled
+        one = b"".join(struct.pack("<h", int(300 * math.sin(2 * math.pi * i / period))) for i in range(period))
+        return (one * (n // period + 1))[: n * 2]
+    return bytes([0xFF if encoding == "mulaw" else 0xD5]) * n
 
 
 def pcm_chunk(seconds: float, encoding: str, sample_rate: int) -> bytes:

@@ -1,6 +1,9 @@
 """The v1 streaming session (`wss /v1/listen`): Results (interim and final), SpeechStarted,
 UtteranceEnd, Finalize, KeepAlive, CloseStream, the idle timeout and undecodable audio (§4).
 
+With `multichannel=true` every channel gets its own Results (`channel_index` [c, N]). Known fixture
+audio (by the sha256 of every byte received so far) gets its known transcript (audio.KNOWN_TRANSCRIPTS).
+
 Time is audio time: results are emitted as audio arrives, never on a wall clock, so a test that
 sends N seconds of audio always gets the same messages. Only the idle timeout uses the wall clock.
 """

@@ -18,8 +18,8 @@ from .errors import DgError, bad_query_string, invalid_query, no_model_access
 from .listen import read_body, success_headers
 from .models import TTS_WELL_FORMED, TtsVoice, entitled
 
-V2_PARAMS = ("model", "encoding", "container", "sample_rate", "bit_rate", "speed", "priority", "callback",
-             "callback_method", "tag", "mip_opt_out")
+V2_PARAMS = ("model", "encoding", "container", "sample_rate", "bit_rate", "speed", "expressivity", "priority",
+             "callback", "callback_method", "tag", "mip_opt_out")
 REST_ENCODINGS = ("linear16", "mulaw", "alaw", "mp3", "opus", "flac", "aac")
 WS_ENCODINGS = ("linear16", "mulaw", "alaw")
 CONTAINERS = ("none", "wav", "ogg")
