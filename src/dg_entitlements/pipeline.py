@@ -331,7 +331,3 @@ class Interrupted(Exception):
     def __init__(self, partial: RunResult) -> None:
         super().__init__("run interrupted")
         self.partial = partial
-
-
-def summarise_selection(selected: Sequence[Selected]) -> dict[str, Any]:
-    return {"accounts": sorted({s.account.alias for s in selected}), "combinations": len(selected)}

@@ -34,15 +34,6 @@ class AliasMap:
         _, _, credential = value.partition(" ")
         return self._map.get(credential.strip()) or self._map.get(value) or "unknown"
 
-    def alias_for_subprotocol(self, value: str | None) -> str | None:
-        """Browser form: 'token, KEY[, more...]'."""
-        if not value:
-            return None
-        parts = [p.strip() for p in value.split(",")]
-        if len(parts) >= 2 and parts[0].lower() in ("token", "bearer"):
-            return self._map.get(parts[1])
-        return None
-
 
 def replay_credential(alias: str) -> str:
     """What a replayed account sends when its real key is not at hand: clearly not a key."""
