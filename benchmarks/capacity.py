@@ -42,8 +42,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.protocol import State
 
 ROOT = Path(__file__).resolve().parents[1]
-FAKE_CONFIG = ROOT / "fixtures" / "fake-deepgram.toml"
-KEY = "dgfake-payg-full-k1"  # payg-full in fixtures/fake-deepgram.toml: entitled to Flux
+FAKE_CONFIG = ROOT / "src/dg_entitlements/data/fake-deepgram.toml"
+KEY = "dgfake-payg-full-k1"  # payg-full in src/dg_entitlements/data/fake-deepgram.toml: entitled to Flux
 FLUX_PATH = "/v2/listen?model=flux-general-en&encoding=linear16&sample_rate=16000"
 
 TARGET_SESSIONS = 500

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .model import Combo, Expectation, Surface, Verdict
+from .model import Combo, Expectation, Family, Surface, Verdict
 
 SURFACE_KEYS = {
     "title", "transport", "method", "path", "host", "auth", "body", "model_param", "close_message", "family",
@@ -98,6 +98,10 @@ def _surface(name: str, raw: Any, file: str) -> Surface:
     body = raw.get("body", "none")
     if body not in ("none", "audio", "json"):
         raise ConfigError(file, f"{key}.body", f"unknown body kind {body!r}", 'use "none", "audio" or "json"')
+    family_name = raw.get("family")
+    if family_name not in {f.value for f in Family}:
+        raise ConfigError(file, f"{key}.family", f"unknown or missing family {family_name!r}",
+                          f"use one of: {', '.join(f.value for f in Family)}")
     method = "GET" if transport == "ws" else str(raw.get("method", "GET")).upper()
     close = raw.get("close_message")
     if close is not None:
@@ -111,7 +115,7 @@ def _surface(name: str, raw: Any, file: str) -> Surface:
         auth=bool(_typed(raw.get("auth", True), bool, file, f"{key}.auth", "true or false")),
         body=body,
         model_param=bool(_typed(raw.get("model_param", True), bool, file, f"{key}.model_param", "true or false")),
-        close_message=close, family=str(raw.get("family", "")), title=str(raw.get("title", f"{method} {path}")),
+        close_message=close, family=Family(family_name), title=str(raw.get("title", f"{method} {path}")),
         success_status=success,
     )
 

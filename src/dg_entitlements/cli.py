@@ -69,14 +69,16 @@ def cmd_serve(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="dg-entitlements serve", description="Run the fake Deepgram standalone.")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--accounts", default="fixtures/fake-deepgram.toml", help="fake server accounts TOML")
+    parser.add_argument("--accounts", default="src/dg_entitlements/data/fake-deepgram.toml", help="fake server accounts TOML")
     parser.add_argument("--region", default=None, help="serve as a regional host (404 on /v1/projects/*)")
     parser.add_argument("--latency-ms", type=int, default=None)
     ns = parser.parse_args(list(argv))
     from .fake.config import load_fake_config
     from .fake.server import serve_forever
 
-    config = load_fake_config(Path(ns.accounts))
+    from .defaults import FAKE_CONFIG
+
+    config = load_fake_config(Path(ns.accounts) if ns.accounts else FAKE_CONFIG)
     print(f"fake Deepgram on http://{ns.host}:{ns.port} (REST) and ws://{ns.host}:{ns.port} (WebSocket)",
           flush=True)
     serve_forever(config, host=ns.host, port=ns.port, region=ns.region, latency_ms=ns.latency_ms)
@@ -124,14 +126,16 @@ def cmd_explain(argv: Sequence[str]) -> int:
     parser.add_argument("-H", "--header", action="append", default=[], help="'Name: value', repeatable")
     parser.add_argument("--body", default=None, help="a file with the request body")
     parser.add_argument("--key-env", default="DEEPGRAM_API_KEY", help="where to read the key if no header gives it")
-    parser.add_argument("--catalogue", default="fixtures/catalogue.toml")
+    parser.add_argument("--catalogue", default="src/dg_entitlements/data/catalogue.toml")
     parser.add_argument("--no-controls", action="store_true", help="send only the request itself")
     ns = parser.parse_args(list(argv))
     from .catalogue import load_catalogue
     from .explain import explain
     from .model import Verdict
 
-    catalogue = load_catalogue(Path(ns.catalogue))
+    from .defaults import CATALOGUE
+
+    catalogue = load_catalogue(Path(ns.catalogue) if ns.catalogue else CATALOGUE)
     text, verdict = explain(catalogue, ns.url, ns.method, ns.header, ns.body, os.environ.get(ns.key_env),
                             controls=not ns.no_controls)
     print(text)

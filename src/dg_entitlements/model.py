@@ -53,6 +53,19 @@ INCONCLUSIVE_VERDICTS = frozenset(
 )
 
 
+class Family(enum.StrEnum):
+    """What kind of Deepgram product a surface belongs to: verdicts, controls and diagnosis branch on it,
+    so the catalogue may only name one of these (validated when it is loaded)."""
+
+    STT = "stt"  # Nova, Whisper, ... on /v1/listen
+    FLUX = "flux"  # conversational STT on /v2/listen
+    TTS = "tts"  # Aura on /v1/speak
+    TTS_FLUX = "tts-flux"  # Flux TTS on /v2/speak
+    READ = "read"  # text intelligence
+    AGENT = "agent"  # voice agent
+    MANAGE = "manage"  # projects, keys, models, auth
+
+
 class Outcome(enum.StrEnum):
     """A verdict judged against the expectation for one (account, combination)."""
 
@@ -81,7 +94,7 @@ class Surface:
     model_param: bool = True  # the model goes in the query string as model=...
     close_message: dict[str, Any] | None = None  # sent to end a stream politely
     success_status: int = 200  # 101 for WebSocket
-    family: str = ""  # stt, flux, tts, tts-flux, read, agent, manage
+    family: Family = Family.MANAGE
     title: str = ""  # human label for the report columns, e.g. "wss /v1/listen"
 
 
@@ -282,6 +295,9 @@ class Cell:
     observation: Observation | None  # None when skipped
     diagnosis: Diagnosis | None = None
     skipped_reason: str | None = None
+    # The combination itself, for every stage after the probe (not serialised: the run result carries
+    # `RunResult.combos` instead, so a re-read run has what a reader needs without the catalogue).
+    combo: Combo | None = field(default=None, compare=False, repr=False)
 
     @property
     def test_id(self) -> str:
@@ -315,6 +331,19 @@ class Drift:
 
 
 @dataclass(frozen=True)
+class ComboInfo:
+    """What a reader of the report needs to know about one combination, without the catalogue."""
+
+    surface: str
+    model: str | None
+    why: str = ""
+    tags: tuple[str, ...] = ()
+    # True when the catalogue fixes the outcome for every account (a check of the request shape,
+    # e.g. Flux on /v1/listen): such rows are not about any account's entitlements.
+    intrinsic: bool = False
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The one document the report, the pytest layer, `diff` and CI read."""
 
@@ -328,6 +357,7 @@ class RunResult:
     cells: tuple[Cell, ...]
     targets: dict[str, str] = field(default_factory=dict)  # rest/ws/agent base URLs
     surfaces: dict[str, str] = field(default_factory=dict)  # surface name -> column title, for re-rendering
+    combos: dict[str, ComboInfo] = field(default_factory=dict)  # combo id -> why/tags/intrinsic, for readers
     cost: Cost = Cost()
     cassettes: dict[str, Any] = field(default_factory=dict)  # replay: recorded_at, age, warning
     drift: tuple[Drift, ...] = ()

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import defaults
+
 MODES = ("fake", "live", "replay")
-DEFAULT_CATALOGUE = "fixtures/catalogue.toml"
-DEFAULT_FAKE_CONFIG = "fixtures/fake-deepgram.toml"
+DEFAULT_CATALOGUE = "src/dg_entitlements/data/catalogue.toml"
+DEFAULT_FAKE_CONFIG = "src/dg_entitlements/data/fake-deepgram.toml"
 DEFAULT_CASSETTES = "fixtures/cassettes"
-DEFAULT_ACCOUNTS = {"fake": "fixtures/accounts/fake.toml", "live": "fixtures/accounts/live.toml",
-                    "replay": "fixtures/accounts/fake.toml"}
+DEFAULT_ACCOUNTS = {"fake": "src/dg_entitlements/data/accounts-fake.toml", "live": "fixtures/accounts/live.toml",
+                    "replay": "src/dg_entitlements/data/accounts-fake.toml"}
 DEFAULT_CONCURRENCY = {"fake": 128, "replay": 128, "live": 4}
 
 

@@ -71,7 +71,7 @@ def test_cassettes_hold_no_key_and_no_token(recorded: tuple[Path, object]) -> No
     cassettes, _ = recorded
     keys = [
         line.split('"')[1]
-        for line in (ROOT / "fixtures/accounts/fake.toml").read_text().splitlines()
+        for line in (ROOT / "src/dg_entitlements/data/accounts-fake.toml").read_text().splitlines()
         if line.startswith("key = ")
     ]
     assert len(keys) == 3

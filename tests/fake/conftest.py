@@ -15,6 +15,6 @@ from dg_entitlements.fake import FakeServer, load_fake_config
 
 @pytest.fixture(scope="session")
 def fake() -> Iterator[FakeServer]:
-    """The fake serving fixtures/fake-deepgram.toml, shared by the tests that only read from it."""
+    """The fake serving src/dg_entitlements/data/fake-deepgram.toml, shared by the tests that only read from it."""
     with FakeServer(load_fake_config(FIXTURE_CONFIG)) as server:
         yield server

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from dg_entitlements.fake import FakeConfig, FakeServer, parse_fake_config
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_CONFIG = ROOT / "fixtures" / "fake-deepgram.toml"
+FIXTURE_CONFIG = ROOT / "src/dg_entitlements/data/fake-deepgram.toml"
 TIMEOUT = 5.0
 
 FULL_KEY = "dgfake-payg-full-k1"

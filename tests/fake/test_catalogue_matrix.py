@@ -1,4 +1,4 @@
-"""Every combination of fixtures/catalogue.toml, for every account of fixtures/accounts/fake.toml,
+"""Every combination of src/dg_entitlements/data/catalogue.toml, for every account of src/dg_entitlements/data/accounts-fake.toml,
 sent as the probe runner sends it, gets the status the accounts file declares, and every refusal
 carries the body the reference describes."""
 

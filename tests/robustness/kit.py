@@ -29,7 +29,7 @@ from dg_entitlements.probe.timeouts import Timeouts
 from dg_entitlements.secrets import ApiKey
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE: Catalogue = load_catalogue(ROOT / "fixtures" / "catalogue.toml")
+CATALOGUE: Catalogue = load_catalogue(ROOT / "src/dg_entitlements/data/catalogue.toml")
 
 # Every fake-side wait in these tests is well under a second; these bounds make a stall visible fast.
 SMALL = Timeouts(connect_s=1.0, read_s=0.4, frame_window_s=0.05, close_s=0.3)

@@ -21,7 +21,7 @@ from deepgram import AsyncDeepgramClient, DeepgramClient, DeepgramClientEnvironm
 from dg_entitlements.fake import FakeServer, load_fake_config
 
 ROOT = Path(__file__).resolve().parents[2]
-FAKE_CONFIG = ROOT / "fixtures" / "fake-deepgram.toml"
+FAKE_CONFIG = ROOT / "src/dg_entitlements/data/fake-deepgram.toml"
 PROBE_WAV = ROOT / "fixtures" / "audio" / "probe-1s.wav"
 HTTP_TIMEOUT_S = 10.0
 STREAM_TIMEOUT_S = 10.0
@@ -55,7 +55,7 @@ class Sdk:
 
 @pytest.fixture(scope="module")
 def sdk() -> Iterator[Sdk]:
-    """A fake on a free loopback port (port 0) serving fixtures/fake-deepgram.toml, one per module."""
+    """A fake on a free loopback port (port 0) serving src/dg_entitlements/data/fake-deepgram.toml, one per module."""
     config = load_fake_config(FAKE_CONFIG)
     with FakeServer(config, port=0) as server, httpx.Client(timeout=HTTP_TIMEOUT_S, trust_env=False) as http:
         yield Sdk(server=server, keys={a.alias: a.key for a in config.accounts},

@@ -18,8 +18,8 @@ from dg_entitlements.errors import ConfigError
 from dg_entitlements.model import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "fixtures/catalogue.toml"
-FAKE_ACCOUNTS = ROOT / "fixtures/accounts/fake.toml"
+CATALOGUE = ROOT / "src/dg_entitlements/data/catalogue.toml"
+FAKE_ACCOUNTS = ROOT / "src/dg_entitlements/data/accounts-fake.toml"
 
 MINIMAL_SURFACE = """
 schema = 1

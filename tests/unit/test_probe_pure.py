@@ -18,7 +18,7 @@ from dg_entitlements.probe.retry import RetryPolicy, backoff_delay, is_transient
 from dg_entitlements.probe.target import LIVE_TARGET, Target, target_from_base_url
 
 ROOT = Path(__file__).resolve().parents[2]
-COMBOS = load_catalogue(ROOT / "fixtures/catalogue.toml").by_id()
+COMBOS = load_catalogue(ROOT / "src/dg_entitlements/data/catalogue.toml").by_id()
 LOCAL = Target("http://127.0.0.1:9", "ws://127.0.0.1:9", "ws://127.0.0.1:9")
 
 
