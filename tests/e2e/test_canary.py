@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dg_entitlements.defaults import FAKE_ACCOUNTS, FAKE_CONFIG
 from dg_entitlements.fake.auth import mint_jwt
 from dg_entitlements.fake.config import load_fake_config
 from dg_entitlements.fake.server import FakeServer
@@ -25,9 +26,9 @@ REAL_KEY = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
 
 def _configs(tmp: Path) -> tuple[Path, Path, Path]:
     fake = tmp / "fake.toml"
-    fake.write_text((ROOT / "src/dg_entitlements/data/fake-deepgram.toml").read_text().replace("dgfake-payg-full-k1", CANARY_KEY))
+    fake.write_text(FAKE_CONFIG.read_text().replace("dgfake-payg-full-k1", CANARY_KEY))
     accounts = tmp / "accounts.toml"
-    accounts.write_text((ROOT / "src/dg_entitlements/data/accounts-fake.toml").read_text().replace("dgfake-payg-full-k1", CANARY_KEY))
+    accounts.write_text(FAKE_ACCOUNTS.read_text().replace("dgfake-payg-full-k1", CANARY_KEY))
     live_accounts = tmp / "live.toml"
     live_accounts.write_text('[accounts.payg-full]\nkey_env = "DG_CANARY_KEY"\n')
     return fake, accounts, live_accounts

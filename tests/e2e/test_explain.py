@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from dg_entitlements.defaults import FAKE_CONFIG as FAKE_CONFIG_PATH
 from dg_entitlements.fake.config import load_fake_config
 from dg_entitlements.fake.server import FakeServer
 
-from .helpers import ROOT, cli
+from .helpers import cli
 
 FULL_KEY = "dgfake-payg-full-k1"
 NO_FLUX_KEY = "dgfake-payg-no-flux-k1"
@@ -25,7 +26,7 @@ CLI_TIMEOUT_S = 60.0
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeServer]:
-    with FakeServer(load_fake_config(ROOT / "fixtures" / "fake-deepgram.toml"), port=0) as server:
+    with FakeServer(load_fake_config(FAKE_CONFIG_PATH), port=0) as server:
         yield server
 
 

@@ -1,4 +1,4 @@
-"""Every combination of src/dg_entitlements/data/catalogue.toml, for every account of src/dg_entitlements/data/accounts-fake.toml,
+"""Every combination of the shipped catalogue, for every shipped fake account,
 sent as the probe runner sends it, gets the status the accounts file declares, and every refusal
 carries the body the reference describes."""
 
@@ -11,16 +11,19 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_kit import ROOT, TIMEOUT, WsResult, wav, ws_session
+from fake_kit import TIMEOUT, WsResult, wav, ws_session
 
 from dg_entitlements.accounts import Account, expectation_for, load_accounts
 from dg_entitlements.catalogue import load_catalogue
+from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
+from dg_entitlements.defaults import FAKE_ACCOUNTS as FAKE_ACCOUNTS_PATH
+from dg_entitlements.defaults import FAKE_CONFIG as FAKE_CONFIG_PATH
 from dg_entitlements.fake import FakeServer, load_fake_config
 from dg_entitlements.model import Combo
 
-CATALOGUE = load_catalogue(ROOT / "fixtures" / "catalogue.toml")
-ACCOUNTS = load_accounts(ROOT / "fixtures" / "accounts" / "fake.toml")
-PROJECTS = {a.key: a.project_id for a in load_fake_config(ROOT / "fixtures" / "fake-deepgram.toml").accounts}
+CATALOGUE = load_catalogue(CATALOGUE_PATH)
+ACCOUNTS = load_accounts(FAKE_ACCOUNTS_PATH)
+PROJECTS = {a.key: a.project_id for a in load_fake_config(FAKE_CONFIG_PATH).accounts}
 CELLS = [(a, c) for a in ACCOUNTS.accounts for c in CATALOGUE.combos]
 
 

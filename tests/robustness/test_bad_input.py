@@ -17,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
+from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
+from dg_entitlements.defaults import FAKE_ACCOUNTS as FAKE_ACCOUNTS_PATH
+from dg_entitlements.defaults import FAKE_CONFIG as FAKE_CONFIG_PATH
 from e2e.helpers import cli
 
 from .kit import ROOT
 
-CATALOGUE = (ROOT / "fixtures" / "catalogue.toml").read_text(encoding="utf-8")
-ACCOUNTS = (ROOT / "fixtures" / "accounts" / "fake.toml").read_text(encoding="utf-8")
-FAKE = (ROOT / "fixtures" / "fake-deepgram.toml").read_text(encoding="utf-8")
+CATALOGUE = (CATALOGUE_PATH).read_text(encoding="utf-8")
+ACCOUNTS = (FAKE_ACCOUNTS_PATH).read_text(encoding="utf-8")
+FAKE = (FAKE_CONFIG_PATH).read_text(encoding="utf-8")
 N_COMBO_TABLES = CATALOGUE.count("[[combos]]")
 NEXT = f"combos[{N_COMBO_TABLES}]"  # the key of a [[combos]] table appended to the shipped catalogue
 REAL_LOOKING = "0123456789abcdef" * 2 + "01234567"

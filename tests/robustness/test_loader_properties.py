@@ -24,6 +24,7 @@ PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthC
 VALID_CATALOGUE = """schema = 1
 [surfaces.s1]
 transport = "http"
+family = "stt"
 method = "POST"
 path = "/v1/listen"
 body = "audio"

@@ -19,11 +19,10 @@ import pytest
 
 from dg_entitlements import diagnosis as diagnosis_module
 from dg_entitlements.catalogue import Catalogue, load_catalogue
+from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
 from dg_entitlements.explain import explain
 from dg_entitlements.fake.server import FakeServer
 from dg_entitlements.model import Diagnosis, Verdict
-
-from .conftest import ROOT
 
 KEY = "dgfake-payg-full-k1"
 MAX_TTL_WAIT_S = 3.0
@@ -31,7 +30,7 @@ MAX_TTL_WAIT_S = 3.0
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
-    return load_catalogue(ROOT / "fixtures" / "catalogue.toml")
+    return load_catalogue(CATALOGUE_PATH)
 
 
 @pytest.fixture

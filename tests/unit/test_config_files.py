@@ -25,6 +25,7 @@ MINIMAL_SURFACE = """
 schema = 1
 [surfaces.s]
 transport = "http"
+family = "stt"
 method = "POST"
 path = "/v1/listen"
 """
@@ -158,3 +159,11 @@ def test_missing_env_key_is_one_clear_error(tmp_path: Path) -> None:
 def test_unknown_alias_names_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="payg-full"):
         load_accounts(FAKE_ACCOUNTS).get("prod")
+
+
+def test_a_surface_family_outside_the_enum_is_one_line(tmp_path: Path) -> None:
+    """Four modules branch on the family: a typo there must stop the load, not silently change verdicts."""
+    text = MINIMAL_SURFACE.replace('family = "stt"', 'family = "sst"')
+    path = write(tmp_path, "c.toml", text)
+    with pytest.raises(ConfigError, match=r"surfaces\.s\.family: unknown or missing family 'sst'"):
+        load_catalogue(path)
