@@ -1,27 +1,32 @@
-"""`dg-entitlements explain`: probe the exact request a user's own code makes and explain the answer.
+"""`dg-entitlements explain`: a run of one cell, built from the user's exact request.
 
-The request is taken as the user gives it (URL with its query string, method, headers, body), so a
-malformed query or a key in the URL is reproduced, not corrected. The key comes from the request's
-own Authorization header or from the environment, is registered with the scrubber at once, and is
-never printed back: everything shown passes `secrets.scrub`.
+The request is taken as the user gives it (URL with its query string, method, every header, the
+browser's Sec-WebSocket-Protocol form, a body or audio file), so a malformed query or a key in the
+URL is reproduced, not corrected. It then goes through the engine like any cell of the suite: the
+same judgement, the same evidence (model lists, control probes) and the same diagnosis. The key
+comes from the request's own credential or from the environment, is registered with the scrubber at
+once, and is never printed back: everything shown passes `secrets.scrub`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fnmatch
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from .accounts import Account
 from .catalogue import Catalogue
 from .errors import ConfigError
-from .model import AccountInfo, Cell, Combo, Expectation, Judgement, Observation, Surface, Verdict
+from .model import Cell, Combo, Diagnosis, Judgement, Observation, RunResult
 from .probe.request import ProbeRequest
-from .probe.runner import ProbeJob, ProbeSettings, run_probes
+from .probe.target import target_from_base_url
 from .secrets import ApiKey, register_secret, scrub
+from .userrequest import combo_for, transport_of
 
-KEY_QUERY_NAMES = ("token", "access_token", "key", "api_key", "apikey")
+ALIAS = "explain"
+MAX_BODY_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,19 +36,35 @@ class UserRequest:
     combo: Combo
     request: ProbeRequest
     key: ApiKey | None
-    scheme: str  # the Authorization scheme the user used ("Token", "Bearer") or "" if none
+    scheme: str  # the scheme word the user used ("Token", "Bearer"), "" if none
     base: str  # scheme://host of the request
 
 
-def _surface_for(catalogue: Catalogue, transport: str, method: str, path: str) -> Surface:
-    """The catalogue surface serving this path (project ids as wildcards), else an ad hoc one."""
-    for surface in catalogue.surfaces.values():
-        pattern = surface.path.replace("{project_id}", "*")
-        if surface.transport == transport and fnmatch.fnmatchcase(path, pattern) and \
-                (transport == "ws" or surface.method == method):
-            return surface
-    return Surface(name=f"adhoc:{method} {path}", transport=transport, method=method, path=path,  # type: ignore[arg-type]
-                   success_status=101 if transport == "ws" else 200, title=f"{method} {path}")
+def _credential(headers: list[str], env_key: str | None) -> tuple[str, str | None, str, list[tuple[str, str]]]:
+    """(scheme, key, via, other headers) from the user's -H list; the environment's key if none."""
+    others: list[tuple[str, str]] = []
+    scheme, key, via = "", None, "header"
+    for header in headers:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise ConfigError("explain", "-H", "a header must be 'Name: value'", "write -H 'Authorization: Token ...'")
+        lname, value = name.strip().lower(), value.strip()
+        if lname == "authorization":
+            first, _, rest = value.partition(" ")
+            scheme, key = (first, rest.strip()) if rest.strip() else ("", first)
+        elif lname == "sec-websocket-protocol":
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if parts and parts[0].lower() in ("token", "bearer") and len(parts) > 1:
+                scheme, key, via = parts[0], parts[1], "subprotocol"
+            elif parts:
+                scheme, key, via = "", parts[0], "subprotocol"
+        elif lname not in ("host", "content-length", "connection", "upgrade") and not lname.startswith("sec-websocket"):
+            others.append((name.strip(), value))
+    if key is None and env_key:
+        scheme, key = "Token", env_key
+    if key:
+        register_secret(key)
+    return scheme, key or None, via, others
 
 
 def parse_user_request(catalogue: Catalogue, url: str, method: str | None, headers: list[str],
@@ -51,115 +72,122 @@ def parse_user_request(catalogue: Catalogue, url: str, method: str | None, heade
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
         raise ConfigError("explain", "URL", "not an http(s):// or ws(s):// URL", "give the full URL your code uses")
-    transport = "ws" if parts.scheme in ("ws", "wss") else "http"
-    verb = "GET" if transport == "ws" else (method or ("POST" if body else "GET")).upper()
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    for name, value in query:
-        if name.lower() in KEY_QUERY_NAMES:
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name.lower() in ("token", "access_token", "key", "api_key", "apikey", "authorization"):
             register_secret(value)
-    auth_value: str | None = None
-    content_type: str | None = None
-    for header in headers:
-        name, sep, value = header.partition(":")
-        if not sep:
-            raise ConfigError("explain", "-H", "a header must be 'Name: value'", "write -H 'Authorization: Token ...'")
-        if name.strip().lower() == "authorization":
-            auth_value = value.strip()
-        elif name.strip().lower() == "content-type":
-            content_type = value.strip()
-    scheme, key_text = "", None
-    if auth_value:
-        scheme, _, key_text = auth_value.partition(" ")
-        key_text = key_text.strip() or None
-    elif env_key:
-        scheme, key_text = "Token", env_key
-    if key_text:
-        register_secret(key_text)
-    key = ApiKey(key_text, "request" if auth_value else "env") if key_text else None
-    surface = _surface_for(catalogue, transport, verb, parts.path)
-    model = dict(query).get("model")
-    params = tuple((k, v) for k, v in query if k != "model")
-    combo = Combo(id=f"{surface.name}::{model or 'request'}", surface=surface, model=model, params=params,
-                  why="the request given to explain")
+            register_secret(value.split(" ", 1)[-1])
+    base = f"{parts.scheme}://{parts.netloc}"
+    target_from_base_url(base, "explain URL")  # validates host and port before anything is sent
+    transport = transport_of(url)
+    scheme, key_text, via, others = _credential(headers, env_key)
+    verb = "GET" if transport == "ws" else (method or _default_method(catalogue, url, body)).upper()
+    combo = combo_for(catalogue, url, verb)
+    content_type = next((v for n, v in others if n.lower() == "content-type"), None)
+    others = [(n, v) for n, v in others if n.lower() != "content-type"]
+    key = ApiKey(key_text, "request" if headers else "env") if key_text else None
     request = ProbeRequest(
         combo_id=combo.id, transport=transport, method=verb, url=urlunsplit(parts._replace(fragment="")),
-        body=body, content_type=content_type or ("application/json" if body[:1] in (b"{", b"[") else
-                                                 "application/octet-stream" if body else None),
-        close_message=surface.close_message, auth=key is not None, auth_scheme=scheme or "Token",
+        body=body, content_type=content_type or (_guess_type(body) if body else None),
+        close_message=combo.surface.close_message, auth=key is not None, auth_scheme=scheme,
+        headers=tuple(others), auth_via=via,
     )
-    return UserRequest(combo, request, key, scheme, f"{parts.scheme}://{parts.netloc}")
+    return UserRequest(combo, request, key, scheme, base)
 
 
-async def _probe(req: UserRequest, settings: ProbeSettings) -> Observation:
-    results = await run_probes([ProbeJob("explain", req.request, req.key)], settings)
-    return results["explain"]
+def _default_method(catalogue: Catalogue, url: str, body: bytes) -> str:
+    """The endpoint's own method (POST /v1/listen, GET /v1/models), else POST with a body."""
+    surface = combo_for(catalogue, url, "POST" if body else "GET").surface
+    if not surface.name.startswith("adhoc:"):
+        return surface.method
+    post = combo_for(catalogue, url, "POST").surface
+    return "POST" if body or not post.name.startswith("adhoc:") else "GET"
 
 
-def explain(catalogue: Catalogue, url: str, method: str | None, headers: list[str], body_file: str | None,
-            env_key: str | None, controls: bool = True) -> tuple[str, Verdict]:
-    """Probe, judge, run controls, diagnose; return the text to print and the verdict."""
-    from .controls import plan_controls
-    from .diagnosis import DiagnosisContext, diagnose
-    from .outcomes import outcome_for
-    from .probe.request import build_request
-    from .probe.target import target_from_base_url
-    from .verdicts import judge
+def _guess_type(body: bytes) -> str:
+    return "application/json" if body[:1] in (b"{", b"[") else "application/octet-stream"
 
-    body = b""
-    if body_file:
-        try:
-            body = Path(body_file).read_bytes()
-        except OSError as exc:
-            raise ConfigError(body_file, "--body", f"cannot read: {exc}", "give a readable file") from None
-    req = parse_user_request(catalogue, url, method, headers, body, env_key)
+
+def read_body(path: str | None, what: str) -> bytes:
+    if not path:
+        return b""
+    file = Path(path)
+    try:
+        if not file.is_file():
+            raise ConfigError(path, what, "not a regular file", "give a readable file")
+        if file.stat().st_size > MAX_BODY_BYTES:
+            raise ConfigError(path, what, f"larger than {MAX_BODY_BYTES // 1024 // 1024} MB", "give a shorter file")
+        return file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(path, what, f"cannot read: {exc.strerror}", "give a readable file") from None
+
+
+def explain_run(catalogue: Catalogue, req: UserRequest, controls: bool = True) -> RunResult:
+    """The user's request as a one-cell run through the engine (same evidence as the suite)."""
+    from .engine import run_plan
+    from .pipeline import RunPlan, Selected
+    from .probe.runner import ProbeSettings
+
     target = target_from_base_url(req.base, "explain URL")
-    loopback = target.is_loopback
-    settings = ProbeSettings(concurrency=4, loopback=loopback)
-    observation = asyncio.run(_probe(req, settings))
-    judgement = judge(observation, req.combo)
-    expectation = Expectation(Verdict.ENTITLED, req.combo.surface.success_status, "explain")
-    cell = Cell(account="explain", combo_id=req.combo.id, surface=req.combo.surface.name, variant=req.combo.variant,
-                model=req.combo.model, expectation=expectation,
-                outcome=outcome_for(expectation, judgement, observation.status), judgement=judgement,
-                observation=observation)
-    control_results = []
-    if controls and judgement.verdict is not Verdict.ENTITLED and not req.combo.surface.name.startswith("adhoc"):
-        from .model import ControlResult
-
-        specs = plan_controls(cell, req.combo, catalogue.known_good, catalogue.bogus_model)
-        jobs = [ProbeJob(i, build_request(s.combo, target), req.key if s.with_key else None)
-                for i, s in enumerate(specs) if "{project_id}" not in s.combo.surface.path]
-        found = asyncio.run(run_probes(jobs, settings)) if jobs else {}
-        for i, spec in enumerate(specs):
-            if i in found:
-                obs = found[i]
-                control_results.append(ControlResult(spec.purpose, spec.combo.id, obs.status,
-                                                     judge(obs, spec.combo).verdict, obs.request_id))
-    info = AccountInfo(alias="explain", fingerprint=req.key.fingerprint if req.key else None, project_id=None,
-                       base_url=req.base, key_source=req.key.source if req.key else "none")
-    diagnosis = diagnose(cell, req.combo, DiagnosisContext(info, None, None, tuple(control_results)))
-    return scrub(render(req, observation, judgement, diagnosis)), judgement.verdict
+    account = Account(alias=ALIAS, default="entitled", source="explain")
+    plan = RunPlan(mode="explain", catalogue=catalogue, selected=(Selected(account, req.combo, req.request),),
+                   targets={ALIAS: target}, keys={ALIAS: req.key},
+                   settings=ProbeSettings(concurrency=4, loopback=target.is_loopback), controls=controls)
+    return run_plan(plan)
 
 
-def render(req: UserRequest, observation: Observation, judgement: Judgement, diagnosis: object) -> str:
-    lines = [
-        f"request:  {req.request.method} {req.request.url}",
-        f"auth:     {req.scheme + ' ' + req.key.fingerprint if req.key else 'no credential'}",
-        f"answer:   {observation.status if observation.status is not None else observation.error}"
-        f"  request id: {observation.request_id or '-'}",
-    ]
-    if observation.dg_error:
+def render(req: UserRequest, cell: Cell) -> str:
+    """Each fact once: the request, the answer in Deepgram's words, the verdict, the cause, the remedy."""
+    observation, judgement, diagnosis = cell.observation, cell.judgement, cell.diagnosis
+    assert observation is not None and judgement is not None
+    auth = "no credential"
+    if req.key:
+        form = "Sec-WebSocket-Protocol" if req.request.auth_via == "subprotocol" else "Authorization header"
+        auth = f"{req.scheme or '(no scheme word)'} {req.key.fingerprint}, in the {form}"
+    answer = observation.status if observation.status is not None else observation.error
+    lines = [f"request:  {req.request.method} {req.request.url}", f"auth:     {auth}",
+             f"answer:   {answer}  request id: {observation.request_id or '-'}"]
+    if observation.close_code is not None:
+        lines.append(f"close:    {observation.close_code} {observation.close_reason or ''}".rstrip())
+    said = " ".join(p for p in (judgement.err_code, f'"{judgement.err_msg}"' if judgement.err_msg else "") if p)
+    if said:
+        lines.append(f"Deepgram: {said}")
+    elif observation.dg_error:
         lines.append(f"dg-error: {observation.dg_error}")
     lines.append(f"verdict:  {judgement.verdict.value}: {judgement.reason}")
     if diagnosis is not None:
-        title = getattr(diagnosis, "title", "")
-        remedy = getattr(diagnosis, "remedy", "")
-        lines += [f"cause:    {title}", f"remedy:   {remedy}"]
-        if not getattr(diagnosis, "is_entitlement", True):
+        lines += [f"cause:    {diagnosis.title}", f"remedy:   {diagnosis.remedy}"]
+        if not diagnosis.is_entitlement:
             lines.append("note:     this is not an entitlement problem")
-        for ev in getattr(diagnosis, "evidence", ()):
-            lines.append(f"  - {ev.label}: {ev.value}")
-        for control in getattr(diagnosis, "controls", ()):
-            lines.append(f"  control {control.purpose}: {control.status} {control.verdict.value}"
-                         f" (request id {control.request_id or '-'})")
-    return "\n".join(lines)
+        said_already = {str(v) for v in (observation.request_id, observation.status, observation.dg_error,
+                                           judgement.err_msg, judgement.err_code, said) if v}
+        for ev in diagnosis.evidence:  # each fact once: skip evidence the lines above already say
+            if ev.value and ev.value.strip('"') not in said_already:
+                lines.append(f"  - {ev.label}: {ev.value}")
+    return scrub("\n".join(lines))
+
+
+def as_json(judgement: Judgement | None, diagnosis: Diagnosis | None, observation: Observation | None) -> str:
+    """The judgement and diagnosis in the run result's shapes, for scripts and CI."""
+    from .report.json import _to_plain
+
+    data: dict[str, Any] = {
+        "verdict": judgement.verdict.value if judgement else None,
+        "judgement": _to_plain(judgement) if judgement else None,
+        "diagnosis": _to_plain(diagnosis) if diagnosis else None,
+        "status": observation.status if observation else None,
+        "request_id": observation.request_id if observation else None,
+    }
+    if diagnosis is not None:
+        data.update(cause=diagnosis.cause, title=diagnosis.title, remedy=diagnosis.remedy,
+                    parameter=judgement.parameter if judgement else None)
+    return scrub(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def explain(catalogue: Catalogue, url: str, method: str | None, headers: list[str], body_file: str | None,
+            env_key: str | None, controls: bool = True) -> tuple[str, Any]:
+    """The whole of `explain URL` as a library call: the text to print and the verdict."""
+    req = parse_user_request(catalogue, url, method, headers, read_body(body_file, "--body"), env_key)
+    cell = explain_run(catalogue, req, controls).cells[0]
+    if cell.observation is None or cell.judgement is None:
+        raise ConfigError("explain", url, cell.skipped_reason or "not sent", "check the URL")
+    return render(req, cell), cell.judgement.verdict

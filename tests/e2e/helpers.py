@@ -5,28 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from dg_entitlements import engine
+from dg_entitlements.config import SuiteOptions, load
 from dg_entitlements.model import Cell, RunResult
-from dg_entitlements.modes import all_pairs, build_plan, load, open_mode
-from dg_entitlements.options import SuiteOptions
-from dg_entitlements.pipeline import run_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_suite(pairs: list[tuple[str, str]] | None = None, **options: Any) -> RunResult:
-    opts = SuiteOptions(root=str(ROOT), **options)
-    loaded = load(opts)
-    selected = pairs if pairs is not None else all_pairs(loaded)
-    with open_mode(loaded, selected) as env:
-        plan = build_plan(loaded, selected, env)
-        result = run_sync(plan)
-        if env.cassette_info:
-            result = replace(result, cassettes=dict(env.cassette_info))
-        return result
+    options.setdefault("cassettes", "fixtures/cassettes")
+    return engine.run(load(SuiteOptions(root=str(ROOT), **options)), pairs)
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -72,7 +72,8 @@ def test_flux_model_on_v1_listen(fake: FakeServer) -> None:
     assert lines(out, "remedy:") == ["remedy:   Send flux-general-en to /v2/listen (WebSocket only: "
                                      "wss://api.deepgram.com/v2/listen) instead of /v1/listen."]
     assert "  - right endpoint: /v2/listen" in out
-    assert "  - err_code: V2_MODEL_ON_V1_LISTEN_ENDPOINT" in out
+    assert lines(out, "Deepgram:")[0].startswith("Deepgram: V2_MODEL_ON_V1_LISTEN_ENDPOINT")
+    assert "  - err_code:" not in out  # each fact once: Deepgram's words are on their own line
     assert_no_key(result, FULL_KEY)
 
 
@@ -85,7 +86,7 @@ def test_bad_key_from_environment(fake: FakeServer) -> None:
     assert lines(out, "verdict:")[0].startswith('verdict:  invalid_auth: Deepgram answered 401 INVALID_AUTH '
                                                 '"Invalid credentials."')
     assert lines(out, "cause:") == ["cause:    Invalid key: Deepgram refused the credentials on wss /v1/listen"]
-    assert lines(out, "dg-error:") == ["dg-error: Invalid credentials."]
+    assert lines(out, "Deepgram:") == ['Deepgram: INVALID_AUTH "Invalid credentials."']
     assert_no_key(result, WRONG_KEY)
 
 
@@ -101,7 +102,7 @@ def test_unentitled_flux_model(fake: FakeServer) -> None:
     assert lines(out, "cause:") == ["cause:    Not entitled: flux-general-en on wss /v2/listen (Flux) is refused, "
                                     "and a made-up model gets a different answer, so the model exists"]
     assert "note:     this is not an entitlement problem" not in out
-    assert len(lines(out, "  control bogus_model: 400 ")) == 1
+    assert len(lines(out, "  - control: bogus_model: ")) == 1
     assert_no_key(result, NO_FLUX_KEY)
 
 

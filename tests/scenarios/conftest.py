@@ -22,9 +22,9 @@ from websockets.sync.client import connect
 from dg_entitlements.fake.config import load_fake_config
 from dg_entitlements.fake.server import FakeServer
 from dg_entitlements.model import Cell, RunResult
-from dg_entitlements.modes import ModeEnv, build_plan, load
-from dg_entitlements.options import SuiteOptions
-from dg_entitlements.pipeline import run_sync
+from dg_entitlements.config import SuiteOptions, load
+from dg_entitlements.engine import build_plan, run_plan
+from dg_entitlements.modes import ModeEnv
 from dg_entitlements.probe.retry import RetryPolicy
 from dg_entitlements.probe.target import Target
 
@@ -122,5 +122,5 @@ def scenarios(scenario_fake: FakeServer) -> Iterator[ScenarioRun]:
         url = f"{scenario_fake.ws_url}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000"
         with connect(url, additional_headers={"Authorization": f"Token {HOLD_KEY}"}, open_timeout=5,
                      close_timeout=2):
-            result = run_sync(plan)
+            result = run_plan(plan)
     yield ScenarioRun(result, scenario_fake, port)

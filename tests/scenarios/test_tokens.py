@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from dg_entitlements import diagnosis as diagnosis_module
+from dg_entitlements import pipeline as pipeline_module
 from dg_entitlements.catalogue import Catalogue, load_catalogue
 from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
 from dg_entitlements.explain import explain
@@ -45,6 +46,7 @@ def diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Diagnosis | None
         return result
 
     monkeypatch.setattr(diagnosis_module, "diagnose", spy)
+    monkeypatch.setattr(pipeline_module, "diagnose", spy)  # the engine's pipeline calls it
     yield seen
 
 
@@ -111,7 +113,7 @@ def test_key_in_flux_url_is_malformed_and_never_printed(scenario_fake: FakeServe
     text, verdict = explain(catalogue, url, None, [], None, None)
     assert verdict is Verdict.MALFORMED_REQUEST
     d = diagnoses[0]
-    assert d is not None and d.cause == "malformed_request"
+    assert d is not None and d.cause == "key_in_url"
     assert d.title == ("API key passed in the URL (`token=`) instead of the Authorization header, on "
                        "wss /v2/listen (Flux)")
     assert d.is_entitlement is False
