@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,12 @@ from typing import Any
 
 from .catalogue import Catalogue, parse_expectation, read_toml
 from .errors import ConfigError
+from .keyfile import check_env_key, read_key_file
 from .model import Combo, Expectation, Verdict
-from .secrets import ApiKey, looks_like_real_key, register_secret
+from .secrets import ApiKey, contains_secret_shape, looks_like_real_key, register_secret
 
+MAX_ALIAS_CHARS = 64
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 ACCOUNT_KEYS = {"key", "key_env", "key_file", "base_url", "ws_base_url", "agent_base_url", "project_id",
                 "default", "expect", "description"}
 
@@ -81,7 +85,10 @@ def load_accounts(path: str | Path) -> Accounts:
         key = f"accounts.{alias}"
         if not isinstance(raw, dict):
             raise ConfigError(file, key, "must be a table", f"write [accounts.{alias}]")
-        if not alias.replace("-", "").replace("_", "").isalnum():
+        if len(alias) > MAX_ALIAS_CHARS or contains_secret_shape(alias):
+            raise ConfigError(file, "accounts", f"an account alias is longer than {MAX_ALIAS_CHARS} characters or "
+                              "looks like a key", "use a short name such as \"payg\" (never the key itself)")
+        if not alias.isascii() or not alias.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(file, key, f"alias {alias!r} has characters outside letters, digits, - and _",
                               "rename the account")
         unknown = set(raw) - ACCOUNT_KEYS
@@ -91,12 +98,25 @@ def load_accounts(path: str | Path) -> Accounts:
         if len(sources) > 1:
             raise ConfigError(file, key, f"several key sources {sources}", "keep exactly one of key_env, key_file, key")
         literal = raw.get("key")
-        if literal is not None and (not isinstance(literal, str) or looks_like_real_key(literal)):
+        if literal is not None and (not isinstance(literal, str) or looks_like_real_key(literal)
+                                    or contains_secret_shape(literal)):
             raise ConfigError(file, f"{key}.key", "a literal key that looks like a real Deepgram key",
                               "never write a real key in a file: use key_env = \"DEEPGRAM_API_KEY\"")
         for name in ("key_env", "key_file", "base_url", "ws_base_url", "agent_base_url", "project_id"):
             if name in raw and not isinstance(raw[name], str):
-                raise ConfigError(file, f"{key}.{name}", f"expected a string, got {raw[name]!r}", f"quote the {name}")
+                # Never echo the value: it may be a pasted key.
+                raise ConfigError(file, f"{key}.{name}", f"expected a string, got a {type(raw[name]).__name__}",
+                                  f"quote the {name}")
+            if name in raw and contains_secret_shape(raw[name]):
+                raise ConfigError(file, f"{key}.{name}", "holds what looks like a key or a token (not shown)",
+                                  f"{name} names where the key is (e.g. key_env = \"DEEPGRAM_API_KEY\"); "
+                                  "never paste the key itself in a file")
+        if "key_env" in raw and not ENV_NAME.fullmatch(raw["key_env"]):
+            raise ConfigError(file, f"{key}.key_env", "is not an environment variable name (value not shown)",
+                              'name the variable holding the key, e.g. key_env = "DEEPGRAM_API_KEY"')
+        if "key_file" in raw and (len(raw["key_file"]) > 4096 or "\x00" in raw["key_file"]):
+            raise ConfigError(file, f"{key}.key_file", "is not a file path (value not shown)",
+                              'give the path of a file holding only the key, e.g. key_file = "~/.deepgram-key"')
         expect_raw = raw.get("expect", {})
         if not isinstance(expect_raw, dict):
             raise ConfigError(file, f"{key}.expect", "must be a table of pattern = expectation",
@@ -157,17 +177,15 @@ def resolve_key(account: Account, env: Mapping[str, str] | None = None, required
         value = account.literal_key
     elif account.key_env:
         value = env.get(account.key_env) or None
+        if value is not None:
+            value = check_env_key(value, account.key_env, account.source, f"accounts.{account.alias}.key_env")
         if value is None and required:
             raise ConfigError(account.source, f"accounts.{account.alias}.key_env",
                               f"environment variable {account.key_env} is not set",
                               f"export {account.key_env}=<your Deepgram API key> (never put it in a file in the repo)")
     elif account.key_file:
         path = Path(os.path.expanduser(account.key_file))
-        try:
-            value = path.read_text().strip() or None
-        except OSError as exc:
-            raise ConfigError(account.source, f"accounts.{account.alias}.key_file", f"cannot read {path}: {exc}",
-                              "point key_file at a readable file holding only the key") from None
+        value = read_key_file(path, account.source, f"accounts.{account.alias}.key_file")
     if value is None:
         if required:
             raise ConfigError(account.source, f"accounts.{account.alias}", "no key source",

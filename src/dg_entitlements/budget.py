@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .errors import ConfigError
 from .model import Cost
 
+MAX_BUDGET_VALUE = 1e12  # beyond any real run; also keeps int() of the value defined (no inf, no nan)
 UNITS = {"requests": "requests", "audio": "audio_seconds", "audio_seconds": "audio_seconds",
          "chars": "characters", "characters": "characters"}
 
@@ -40,14 +42,17 @@ def parse_budget(text: str | None) -> Budget | None:
         name, sep, raw = part.strip().partition("=")
         field = UNITS.get(name.strip().lower())
         if not sep or field is None:
-            raise ConfigError("--dg-budget", part.strip() or text, "not a budget item",
+            raise ConfigError("--dg-budget", (part.strip() or text)[:40], "not a budget item",
                               "write requests=N, audio=SECONDS, chars=N, comma-separated")
         try:
             values[field] = float(raw.strip().rstrip("s"))
         except ValueError:
-            raise ConfigError("--dg-budget", name, f"{raw!r} is not a number", "write e.g. audio=30") from None
+            raise ConfigError("--dg-budget", field, "not a number", "write e.g. audio=30") from None
+        if not math.isfinite(values[field]) or values[field] > MAX_BUDGET_VALUE:
+            raise ConfigError("--dg-budget", field, f"not a finite number up to {MAX_BUDGET_VALUE:.0e}",
+                              "write e.g. requests=60 (leave --dg-budget out for no cap)")
         if values[field] < 0:
-            raise ConfigError("--dg-budget", name, "negative budget", "use a number >= 0")
+            raise ConfigError("--dg-budget", field, "negative budget", "use a number >= 0")
     return Budget(
         requests=int(values["requests"]) if "requests" in values else None,
         audio_seconds=values.get("audio_seconds"),

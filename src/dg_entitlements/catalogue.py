@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .model import Combo, Expectation, Family, Surface, Verdict
+from .model import ROLES, Combo, Expectation, Family, Surface, Verdict
 
 SURFACE_KEYS = {
     "title", "transport", "method", "path", "host", "auth", "body", "model_param", "close_message", "family",
-    "success_status",
+    "success_status", "role",
 }
 COMBO_KEYS = {"surface", "model", "models", "variant", "params", "json_body", "send", "expect", "tags", "why"}
 
@@ -27,6 +27,10 @@ class Catalogue:
 
     def by_id(self) -> dict[str, Combo]:
         return {c.id: c for c in self.combos}
+
+    def with_role(self, role: str) -> Surface | None:
+        """The surface that plays a role for discovery or evidence (validated: at most one each)."""
+        return next((s for s in self.surfaces.values() if s.role == role), None)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -102,6 +106,9 @@ def _surface(name: str, raw: Any, file: str) -> Surface:
     if family_name not in {f.value for f in Family}:
         raise ConfigError(file, f"{key}.family", f"unknown or missing family {family_name!r}",
                           f"use one of: {', '.join(f.value for f in Family)}")
+    role = raw.get("role")
+    if role is not None and role not in ROLES:
+        raise ConfigError(file, f"{key}.role", f"unknown role {role!r}", f"use one of: {', '.join(ROLES)}")
     method = "GET" if transport == "ws" else str(raw.get("method", "GET")).upper()
     close = raw.get("close_message")
     if close is not None:
@@ -115,7 +122,7 @@ def _surface(name: str, raw: Any, file: str) -> Surface:
         auth=bool(_typed(raw.get("auth", True), bool, file, f"{key}.auth", "true or false")),
         body=body,
         model_param=bool(_typed(raw.get("model_param", True), bool, file, f"{key}.model_param", "true or false")),
-        close_message=close, family=Family(family_name), title=str(raw.get("title", f"{method} {path}")),
+        close_message=close, family=Family(family_name), role=role, title=str(raw.get("title", f"{method} {path}")),
         success_status=success,
     )
 
@@ -146,6 +153,11 @@ def load_catalogue(path: str | Path) -> Catalogue:
         raise ConfigError(file, "schema", f"unsupported schema {data.get('schema')!r}", "use schema = 1")
     raw_surfaces = _typed(data.get("surfaces", {}), dict, file, "surfaces", "a table of surfaces")
     surfaces = {name: _surface(name, raw, file) for name, raw in raw_surfaces.items()}
+    for role in ROLES:
+        playing = [name for name, s in surfaces.items() if s.role == role]
+        if len(playing) > 1:
+            raise ConfigError(file, f"surfaces.{playing[1]}.role", f"role {role!r} is already played by {playing[0]}",
+                              "give each role to one surface")
     raw_combos = _typed(data.get("combos", []), list, file, "combos", "an array of [[combos]] tables")
     combos: list[Combo] = []
     seen: dict[str, str] = {}

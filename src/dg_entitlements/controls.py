@@ -12,25 +12,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from .model import Cell, Combo, Cost, Outcome, Verdict
+from . import facts
+from .facts import FAMILY_FACTS
+from .model import Cell, Combo, Cost, Family, Outcome, Verdict
 
 KNOWN_GOOD = "known_good_model"
 BOGUS = "bogus_model"
 MINIMAL = "minimal_params"
 NO_KEY = "no_key"
 
-# Parameters a minimal request still needs, per surface family (reference §3.2, §3.3, §3.5, §3.6):
-# raw-audio streams need the audio format, /v1/read needs a language.
+# Parameters a minimal request still needs, per surface family (facts.FAMILY_FACTS: raw-audio streams
+# need the audio format, /v1/read needs a language).
 REQUIRED_PARAMETERS: Mapping[str, frozenset[str]] = {
-    "stt": frozenset({"encoding", "sample_rate"}),
-    "flux": frozenset({"encoding", "sample_rate"}),
-    "tts": frozenset({"encoding", "sample_rate"}),
-    "tts-flux": frozenset({"encoding", "sample_rate"}),
-    "read": frozenset({"language"}),
+    family.value: f.required_parameters for family, f in FAMILY_FACTS.items() if f.required_parameters
 }
-# Endpoints that validate the request before the key (reference §2.5): the same request with no key
-# shows whether the refusal depends on the account at all.
-VALIDATES_BEFORE_AUTH = frozenset({"/v2/listen", "/v2/speak"})
+# Endpoints that validate the request before the key (facts.VALIDATES_BEFORE_AUTH): the same request with
+# no key shows whether the refusal depends on the account at all.
+VALIDATES_BEFORE_AUTH = facts.VALIDATES_BEFORE_AUTH
 
 # Audio and text a probe sends (design: about one second of audio, a few characters).
 PROBE_AUDIO_SECONDS = 1.0
@@ -158,7 +156,7 @@ def estimate_cost(combo: Combo) -> Cost:
         return Cost(requests=1)
     audio = PROBE_AUDIO_SECONDS if combo.surface.body == "audio" else 0.0
     characters = 0
-    if combo.surface.family in ("tts", "tts-flux") and isinstance(combo.json_body, Mapping):
+    if combo.surface.family in (Family.TTS, Family.TTS_FLUX) and isinstance(combo.json_body, Mapping):
         text = combo.json_body.get("text")
         characters = len(text) if isinstance(text, str) else 0
     return Cost(requests=1, audio_seconds=audio, characters=characters)

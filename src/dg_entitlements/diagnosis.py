@@ -5,17 +5,21 @@ A status code is not an answer. The diagnosis tells an engineer whether a failur
 missing scope, expired token), their account (not entitled, no credits) or the network/service
 (rate limits, 5xx, timeouts: inconclusive, never a denial), and it never claims more than the
 evidence shows: Deepgram answers "not entitled" and "no such model" with the same 403, so that
-call is made from the model lists and the control probes, or honestly left open.
+call is made from the model lists and the control probes, or honestly left open. When only a status
+survives, the diagnosis says so (`status_only`), ranks the causes it allows and gives the command
+that gets Deepgram's words. The mapping is two tables (FINDERS per verdict, HINT_FINDERS per cause
+the verdict evidence decided): no verdict falls through to a silent default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import facts
 from .controls import BOGUS, KNOWN_GOOD, MINIMAL, NO_KEY
 from .model import (
     AccountInfo,
@@ -24,6 +28,7 @@ from .model import (
     ControlResult,
     Diagnosis,
     Evidence,
+    Family,
     Judgement,
     Observation,
     Outcome,
@@ -60,9 +65,38 @@ SEVERITY: Mapping[str, int] = {
     "timeout": 20,
     "network_error": 20,
     "rate_limited": 15,
+    "wrong_auth_scheme": 79,
+    "key_in_url": 77,
+    "unsupported_language": 52,
+    "undecodable_audio": 50,
+    "remote_media_error": 24,
+    "idle_timeout": 22,
+    "tts_rate_limit": 16,
+    "not_deepgram": 35,
+    "handshake_hidden": 33,
+    "status_only": 32,
 }
+# Causes that never earn a support ticket: Deepgram did not answer, so there is nothing to ask Deepgram.
+NO_TICKET_CAUSES = frozenset({"not_deepgram"})
 EXPECTED_SEVERITY = 1  # a refusal the contract expected is shown, but last
 FLUX_MODELS_TEXT = "flux-general-en, flux-general-multi"
+
+
+@dataclass(frozen=True)
+class AuthForm:
+    """How the request carried its credential, by shape only: the credential itself is never kept.
+
+    `where`: header | subprotocol | url | none | unknown (the request's headers were not given).
+    `scheme`: the scheme word as sent ("Token", "Bearer", "" for none, or the subprotocol's first entry).
+    `shape`: jwt | key (40 hex) | empty | other.
+    `order_ok`: False when a subprotocol list put the credential before the scheme word (or alone).
+    """
+
+    where: str = "none"
+    scheme: str | None = None
+    shape: str = "other"
+    url_param: str | None = None
+    order_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,6 +107,7 @@ class DiagnosisContext:
     public_models: frozenset[str] | None
     project_models: frozenset[str] | None
     controls: tuple[ControlResult, ...] = ()
+    auth: AuthForm | None = None  # known when diagnosing a request someone else made (explain --offline)
 
 
 @dataclass(frozen=True)
@@ -84,6 +119,7 @@ class Finding:
     remedy: str
     is_entitlement: bool
     evidence: tuple[Evidence, ...] = ()
+    candidates: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------- model lists
@@ -205,10 +241,15 @@ def find_malformed(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
         title = f"Malformed request, not an entitlement problem: unknown query {noun} {ticked} on {where}"
         pronoun = "them" if len(names) > 1 else "it"
         remedy = f"Remove {ticked} from the request: {combo.surface.path} does not take {pronoun}."
-        if combo.surface.path.rstrip("/") == "/v2/listen":
+        if combo.surface.family == Family.FLUX:
             remedy = (f"Remove `{param}` from the /v2/listen URL: Flux takes model, encoding, sample_rate, "
                       "eot_threshold, eager_eot_threshold, eot_timeout_ms, keyterm and a few others, not v1 "
                       "options.")
+    elif param and param.split(",")[0].strip() in facts.PARAMETER_ADVICE and param != "language":
+        name = param.split(",")[0].strip()
+        title = f"Malformed request, not an entitlement problem: parameter `{name}` on {where}"
+        conflict = dict(facts.parameter_conflicts(combo.model, list(combo.query())))
+        remedy = f"{conflict.get(name) or facts.PARAMETER_ADVICE[name]}; no plan change will help."
     elif param == "language":
         title = (f"Malformed request, not an entitlement problem: `language` is not offered for {combo.model} "
                  f"on {where}")
@@ -226,9 +267,9 @@ def find_malformed(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
 
 def find_key_in_url(cell: Cell, combo: Combo, name: str) -> Finding:
     return Finding(
-        "malformed_request",
+        "key_in_url",
         f"API key passed in the URL (`{name}=`) instead of the Authorization header, on {_endpoint(combo)}",
-        "Send the key as `Authorization: Token <key>` (browsers: `Sec-WebSocket-Protocol: token, <key>`) "
+        "Send the key as `Authorization: Token <your key>` (browsers: `Sec-WebSocket-Protocol: token, <your key>`) "
         f"and drop `{name}` from the URL; this is not an entitlement problem.",
         False, (Evidence("parameter", name),),
     )
@@ -241,7 +282,11 @@ def find_wrong_endpoint(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Find
     family = "a v1 (Nova/Whisper)"
     if is_flux(combo.model) or is_aura(combo.model):
         family = "a Flux" if is_flux(combo.model) else "an Aura"
-    how = " (WebSocket only: wss://api.deepgram.com/v2/listen)" if right == "/v2/listen" else ""
+    if right.startswith("POST"):
+        return Finding("wrong_endpoint", f"Wrong endpoint, not an entitlement problem: {model} is served pre-recorded "
+                       "only, not on a stream", f"Send {model} audio to {right}, or stream with a streaming model "
+                       "(e.g. nova-3).", False)
+    how = f" (WebSocket only: wss://{facts.MANAGE_HOST}{facts.LISTEN_V2})" if right == facts.LISTEN_V2 else ""
     return Finding(
         "wrong_endpoint",
         f"Wrong endpoint, not an entitlement problem: {model} is {family} model; use {right}",
@@ -254,7 +299,7 @@ def find_model_refusal(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findi
     """Not entitled vs no such model, decided from the lists and controls, or honestly left open."""
     model = combo.model or "the requested model"
     where = _endpoint(combo)
-    flux = is_flux(combo.model) and combo.surface.path.rstrip("/") == "/v2/listen"
+    flux = is_flux(combo.model) and combo.surface.family == Family.FLUX
     published = bool(combo.model) and is_published_model(model, combo.surface.family)
     in_public = None if flux else listed(model, ctx.public_models)
     in_project = None if flux else listed(model, ctx.project_models)
@@ -344,10 +389,11 @@ def find_invalid_auth(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findin
     scheme = observation.request.auth_scheme if observation and observation.request else "unknown"
     text = " ".join(p for p in (_j(cell).err_code, _j(cell).err_msg) if p).lower()
     evidence = []
-    if combo.surface.path.rstrip("/") in ("/v2/listen", "/v2/speak"):
+    if combo.surface.path.rstrip("/") in facts.VALIDATES_BEFORE_AUTH:
         evidence.append(Evidence("ruled out", f"a malformed request: {combo.surface.path} checks parameters "
                                  "before the key, and they passed"))
-    if scheme is None and combo.surface.auth:
+    unknown = ctx.auth is not None and ctx.auth.where == "unknown"  # offline, no request headers given
+    if scheme is None and combo.surface.auth and not unknown:
         return Finding("missing_key", f"No key was sent to {_endpoint(combo)}",
                        "Set the account's key (DEEPGRAM_API_KEY, key_env or key_file) so it is sent as "
                        "`Authorization: Token <key>`.", False, tuple(evidence))
@@ -365,12 +411,12 @@ def find_missing_scope(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findi
     observation = cell.observation
     scheme = observation.request.auth_scheme if observation and observation.request else None
     where = _endpoint(combo)
-    if (scheme or "").lower() == "bearer" and combo.surface.family == "manage":
+    if (scheme or "").lower() == "bearer" and combo.surface.family == Family.MANAGE:
         return Finding("missing_scope", f"Temporary tokens cannot use the Manage APIs ({where})",
                        "Call management endpoints with an API key (`Token <key>`), not a token from "
                        "/v1/auth/grant.",
                        False)
-    if combo.surface.path.rstrip("/") == "/v1/auth/grant":
+    if combo.surface.path.rstrip("/") == facts.AUTH_GRANT:
         return Finding("missing_scope", "The key may not mint temporary tokens (needs Member role or higher)",
                        "Use a key created by a Member, Admin or Owner of the project.", False)
     return Finding("missing_scope", f"The key lacks the permission (scope or role) for {where}",
@@ -401,11 +447,11 @@ def find_payment(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
 def find_not_found(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     path = combo.surface.path.rstrip("/")
     base = ctx.account.base_url or ""
-    if path == "/v2/listen" and combo.surface.transport == "http":
+    if path == facts.LISTEN_V2 and combo.surface.transport == "http":
         return Finding("not_found", "/v2/listen is WebSocket only",
                        "Open wss://…/v2/listen instead of POSTing.", False)
     host = urlsplit(base).hostname or ""
-    if path.startswith("/v1/projects") and host != "api.deepgram.com":
+    if path.startswith(facts.PROJECTS_PREFIX) and host != facts.MANAGE_HOST:
         regional = any(f".{r}." in base for r in ("eu", "au", "in", "us"))
         title = ("The management API is not served on regional hosts" if regional else
                  f"This host does not serve {combo.surface.method} {combo.surface.path} "
@@ -459,7 +505,145 @@ def find_unexpected_allow(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Fi
     )
 
 
+# ------------------------------------------------------------------------------ evidence-decided causes
+
+
+def _explain_command(cell: Cell, combo: Combo) -> str:
+    """The exact command that shows Deepgram's own words for this request (the key never appears)."""
+    request = cell.observation.request if cell.observation else None
+    url = request.url if request is not None else f"https://api.deepgram.com{combo.surface.path}"
+    return (f"run `dg-entitlements explain '{url}'`, or `curl -i -H 'Authorization: Token <your key>' '{url}'` "
+            "and read the status line, the dg-error header and the body")
+
+
+def find_not_deepgram(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    observation = cell.observation
+    host = urlsplit(observation.request.url).hostname if observation and observation.request else None
+    signs = _j(cell).reason
+    return Finding(
+        "not_deepgram", "Something between you and Deepgram answered (a proxy, WAF or portal)",
+        f"Check HTTPS_PROXY/HTTP_PROXY/NO_PROXY and any corporate proxy or VPN, that the host is "
+        f"{host or 'api.deepgram.com'} and resolves to Deepgram (not a captive portal or a WAF in front of your "
+        "own gateway), then retry from a network with direct access; Deepgram never saw the request, so no "
+        "ticket to Deepgram will help.", False, (Evidence("who answered", signs),))
+
+
+def find_handshake_hidden(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    candidates = _hidden_candidates(cell, combo, ctx)
+    return Finding(
+        "handshake_hidden",
+        f"The WebSocket upgrade to {_endpoint(combo)} was refused and the client hid why (close 1006 before 101)",
+        "A browser never shows the status of a refused upgrade: "
+        f"{_explain_command(cell, combo)}; or open the devtools Network tab (WS filter) and read the handshake's "
+        "status and dg-error header.", False, candidates=candidates)
+
+
+def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple[str, ...]:
+    ranked: list[str] = []
+    mistake = auth_mistake(ctx.auth)
+    if mistake is not None:
+        ranked.append(mistake.cause)
+    if facts.parameter_conflicts(combo.model, list(combo.query())):
+        ranked.append("malformed_request")
+    from .verdicts import endpoint_for_wrong_family, is_batch_only
+    if endpoint_for_wrong_family(combo) or is_batch_only(combo.model):
+        ranked.append("wrong_endpoint")
+    ranked += ["invalid_key", "malformed_request", "not_entitled_or_no_such_model", "expired_token", "no_credits",
+               "not_deepgram"]
+    observation = cell.observation
+    if observation is not None and not observation.error_detail and observation.close_code == facts.ABNORMAL_CLOSE:
+        # A bare 1006 with no "connection failed" from the client: the stream may have opened and then been
+        # dropped without a close frame (an idle stream closed behind a proxy looks exactly like this).
+        ranked.insert(1, "idle_timeout")
+    return tuple(dict.fromkeys(ranked))
+
+
+def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    status = cell.observation.status if cell.observation else None
+    if _j(cell).verdict is Verdict.NOT_FOUND:
+        specific = find_not_found(cell, combo, ctx)
+        if "WebSocket only" in specific.title or "regional" in specific.title or "management" in specific.title:
+            return specific
+    ranked = list(facts.candidates_for(status, combo.surface.family))
+    conflicts = facts.parameter_conflicts(combo.model, list(combo.query()))
+    if conflicts and "malformed_request" in ranked:
+        ranked.remove("malformed_request")
+        ranked.insert(0, "malformed_request")
+    from .verdicts import endpoint_for_wrong_family
+    if endpoint_for_wrong_family(combo) and status in (400, 404, 405):
+        ranked = ["wrong_endpoint"] + [c for c in ranked if c != "wrong_endpoint"]
+    allows = {400: "the request was refused as malformed, or on the wrong endpoint",
+              401: "the credentials were refused", 403: "something refused the request",
+              404: "nothing is served there", 405: "this method or endpoint is not served for this request"}
+    what = allows.get(status or 0, "the request failed")
+    hint = f" (likely: {conflicts[0][1]})" if conflicts else ""
+    return Finding(
+        "status_only", f"Only a status ({status}) and no words on {_endpoint(combo)}: {what}{hint}",
+        f"The status alone cannot tell the cause; get Deepgram's words: {_explain_command(cell, combo)}.",
+        False, candidates=tuple(dict.fromkeys(ranked)))
+
+
+def find_idle_timeout(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    reason = (cell.observation.close_reason if cell.observation else "") or ""
+    lowered = reason.lower()
+    keepalive = facts.family_facts(combo.surface.family).keepalive
+    if any(w in lowered for w in facts.IDLE_NOTHING_SENT):
+        return Finding(
+            "idle_timeout", f"NET-0000 on {_endpoint(combo)}: Deepgram got nothing it could transcribe in the window",
+            "NET-0000 is not NET-0001: bytes arrived but produced no result; check the audio is decodable as "
+            "declared (encoding/sample_rate for raw audio, a complete container header for webm/ogg) and keeps "
+            "flowing; this is not an entitlement problem.", False)
+    if keepalive:
+        remedy = (f"NET-0001: Deepgram received nothing for about 10 s. While no audio flows, {keepalive}; send "
+                  "CloseStream when you are done; this is not an entitlement problem.")
+    else:
+        remedy = ("NET-0001: Deepgram received nothing for about 10 s. This endpoint has no KeepAlive message: "
+                  "keep streaming audio (send silence while the user is quiet) and close the stream when done; "
+                  "this is not an entitlement problem.")
+    return Finding("idle_timeout", f"Idle stream closed by Deepgram on {_endpoint(combo)} (NET-0001: no audio or "
+                   "message within the timeout window)", remedy, False)
+
+
+def find_tts_rate_limit(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    return Finding("tts_rate_limit", f"TTS character-rate limit on {_endpoint(combo)} (1008 DATA-0001: too many "
+                   "characters in the window)", "Send text more slowly (pace Speak messages, flush less often), or "
+                   "split it over connections; inconclusive about entitlements.", False)
+
+
+def find_undecodable_audio(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    if combo.surface.transport == "http":
+        return Finding("undecodable_audio", f"Deepgram could not decode the body sent to {_endpoint(combo)} as audio",
+                       "Send the audio bytes with their Content-Type (audio/wav, audio/mpeg, ...), or a JSON "
+                       "{\"url\": ...} body with `Content-Type: application/json` (a URL body sent as anything else "
+                       "is read as corrupt audio); this is not an entitlement problem.", False)
+    return Finding("undecodable_audio", f"Deepgram could not decode the audio sent to {_endpoint(combo)}",
+                   "Send audio Deepgram can decode: for raw PCM/mulaw/opus set `encoding` and `sample_rate` to match "
+                   "the bytes; for a container (wav, webm, ogg) send the header first (the first chunk of a "
+                   "MediaRecorder stream) and do not set a wrong encoding; this is not an entitlement problem.",
+                   False)
+
+
+def find_remote_media(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    return Finding("remote_media_error", "Deepgram could not fetch the media at the URL you gave (the media host's "
+                   "problem, not the request's)", "Make the URL publicly reachable over http(s) (not a local path, "
+                   "not behind auth or an expiring link), check the media host answers quickly with the audio, or "
+                   "upload the bytes instead; this is not an entitlement problem.", False)
+
+
+def find_unsupported_language(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    language = next((v for k, v in combo.query() if k == "language"), None)
+    asked = f" `{language}`" if language else ""
+    return Finding("unsupported_language", f"{combo.model or 'This model'} does not offer the language{asked} on "
+                   f"{_endpoint(combo)}", f"Use a language {combo.model or 'the model'} offers (GET /v1/models "
+                   "lists them per model), or a model that offers it; this is not an entitlement problem.", False)
+
+
+def find_rate_limited(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    return find_transient(cell, combo, ctx)
+
+
 Finder = Callable[[Cell, Combo, DiagnosisContext], Finding]
+# One rule per verdict: every Verdict has an entry (tests/unit/test_facts.py checks it), no silent default.
 FINDERS: Mapping[Verdict, Finder] = {
     Verdict.MALFORMED_REQUEST: find_malformed,
     Verdict.WRONG_ENDPOINT: find_wrong_endpoint,
@@ -471,7 +655,75 @@ FINDERS: Mapping[Verdict, Finder] = {
     Verdict.PAYMENT_REQUIRED: find_payment,
     Verdict.NOT_FOUND: find_not_found,
     Verdict.ENTITLED: find_unexpected_allow,
+    Verdict.RATE_LIMITED: find_transient,
+    Verdict.SERVER_ERROR: find_transient,
+    Verdict.NETWORK_ERROR: find_transient,
+    Verdict.TIMEOUT: find_transient,
+    Verdict.UNRECOGNISED: find_transient,
 }
+# Causes the verdict code already decided from evidence (Judgement.cause_hint): one rule per cause,
+# consulted before the verdict's own rule. Adding a cause = one entry here + one `cause_hint` in verdicts.
+HINT_FINDERS: MutableMapping[str, Finder] = {
+    "not_deepgram": find_not_deepgram,
+    "handshake_hidden": find_handshake_hidden,
+    "status_only": find_status_only,
+    "idle_timeout": find_idle_timeout,
+    "tts_rate_limit": find_tts_rate_limit,
+    "undecodable_audio": find_undecodable_audio,
+    "remote_media_error": find_remote_media,
+    "unsupported_language": find_unsupported_language,
+}
+
+
+# ------------------------------------------------------------------------------------ credential form
+
+
+def auth_mistake(auth: AuthForm | None) -> Finding | None:
+    """A credential sent in a form Deepgram refuses, decided from its shape and scheme alone."""
+    if auth is None:
+        return None
+    token = "Authorization: Token <your key>"
+    bearer = "Authorization: Bearer <your JWT>"
+    if auth.where == "url":
+        return Finding("key_in_url", f"Credential passed in the URL (`{auth.url_param}=`) instead of a header",
+                       f"Send it as `{token}` (a temporary JWT as `{bearer}`; browsers: `Sec-WebSocket-Protocol: "
+                       f"token, <your key>`) and drop `{auth.url_param}` from the URL; this is not an entitlement "
+                       "problem.", False, (Evidence("parameter", auth.url_param or ""),))
+    scheme = (auth.scheme or "").lower()
+    if auth.where in ("header", "subprotocol") and auth.shape == "empty":
+        return Finding("missing_key", "The credential sent is empty (an unset variable: `undefined`, `null`, `None` "
+                       "or nothing)", f"Load the key before building the request (check DEEPGRAM_API_KEY is set in "
+                       f"this process) and send `{token}`.", False)
+    if auth.where == "header":
+        if scheme == "token" and auth.shape == "jwt":
+            return Finding("wrong_auth_scheme", "A temporary JWT was sent as `Token` (JWTs need `Bearer`)",
+                           f"Send the JWT as `{bearer}`; keep `Token` for API keys.", False)
+        if scheme == "bearer" and auth.shape == "key":
+            return Finding("wrong_auth_scheme", "An API key was sent as `Bearer` (API keys need `Token`)",
+                           f"Send the key as `{token}`; `Bearer` is for temporary JWTs from /v1/auth/grant.", False)
+        if scheme not in ("token", "bearer") and auth.shape != "empty":
+            word = f"`{auth.scheme}`" if auth.scheme else "no scheme word"
+            return Finding("wrong_auth_scheme", f"The Authorization header has {word} before the credential",
+                           f"Send `{token}` (or `{bearer}` for a temporary JWT).", False)
+    if auth.where == "subprotocol":
+        sub_token = "Sec-WebSocket-Protocol: token, <your key>"
+        sub_bearer = "Sec-WebSocket-Protocol: bearer, <your JWT>"
+        if not auth.order_ok:
+            return Finding("wrong_auth_scheme", "The WebSocket subprotocols carry the credential without the scheme "
+                           "word first (alone, or in the wrong order)",
+                           f"Pass the protocols as [\"token\", key] (`{sub_token}`) or [\"bearer\", jwt] "
+                           f"(`{sub_bearer}`), scheme word first.", False)
+        if scheme == "token" and auth.shape == "jwt":
+            return Finding("wrong_auth_scheme", "A temporary JWT was sent with the `token` subprotocol",
+                           f"Use `{sub_bearer}` for JWTs and `{sub_token}` for API keys.", False)
+        if scheme == "bearer" and auth.shape == "key":
+            return Finding("wrong_auth_scheme", "An API key was sent with the `bearer` subprotocol",
+                           f"Use `{sub_token}` for API keys; `bearer` is for temporary JWTs.", False)
+    return None
+
+
+AUTH_VERDICTS = frozenset({Verdict.INVALID_AUTH, Verdict.MALFORMED_REQUEST, Verdict.UNRECOGNISED,
+                           Verdict.INSUFFICIENT_PERMISSIONS, Verdict.NOT_FOUND})
 
 
 def _j(cell: Cell) -> Judgement:
@@ -500,8 +752,8 @@ def diagnose(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Diagnosis | Non
     evidence += tuple(control_evidence(ctx.controls))
     diagnosis = Diagnosis(cause=finding.cause, title=finding.title, remedy=finding.remedy, severity=severity,
                           is_entitlement=finding.is_entitlement, evidence=evidence,
-                          controls=tuple(ctx.controls))
-    if cell.outcome is Outcome.UNEXPECTED_DENY:
+                          controls=tuple(ctx.controls), candidates=finding.candidates)
+    if cell.outcome is Outcome.UNEXPECTED_DENY and finding.cause not in NO_TICKET_CAUSES:
         diagnosis = replace(diagnosis, ticket=ticket_text(cell, diagnosis, ctx))
     return diagnosis
 
@@ -509,12 +761,23 @@ def diagnose(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Diagnosis | Non
 def _find(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     observation = cell.observation
     assert observation is not None and cell.judgement is not None
-    url_key = key_in_url(request_parameters(observation, combo))
-    no_header = observation.request is None or observation.request.auth_scheme is None
-    if url_key and cell.judgement.verdict in (Verdict.MALFORMED_REQUEST, Verdict.INVALID_AUTH) and no_header:
-        return find_key_in_url(cell, combo, url_key)
-    finder = FINDERS.get(cell.judgement.verdict, find_transient)
-    return finder(cell, combo, ctx)
+    judgement = cell.judgement
+    if judgement.cause_hint == "not_deepgram":
+        return find_not_deepgram(cell, combo, ctx)
+    auth_matters = judgement.verdict in AUTH_VERDICTS and judgement.cause_hint not in (
+        "undecodable_audio", "remote_media_error", "unsupported_language")
+    if auth_matters and judgement.cause_hint != "handshake_hidden":
+        mistake = auth_mistake(ctx.auth)
+        if mistake is not None:
+            return mistake
+        url_key = key_in_url(request_parameters(observation, combo))
+        no_header = observation.request is None or observation.request.auth_scheme is None
+        if url_key and no_header and (ctx.auth is None or ctx.auth.where in ("url", "none")):
+            return find_key_in_url(cell, combo, url_key)
+    hinted = HINT_FINDERS.get(judgement.cause_hint or "")
+    if hinted is not None:
+        return hinted(cell, combo, ctx)
+    return FINDERS[judgement.verdict](cell, combo, ctx)
 
 
 # ------------------------------------------------------------------------------------ support ticket

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_CONTRACT_BROKEN = 1
 EXIT_USAGE = 2
+EXIT_NOTHING_MEASURED = 3  # every cell unreadable or skipped, or more than the allowed share (live)
+EXIT_INTERNAL = 4  # a bug in the tool: never reported as a broken contract
+EXIT_INTERRUPTED = 130
 
 
 @dataclass

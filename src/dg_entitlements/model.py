@@ -53,6 +53,14 @@ INCONCLUSIVE_VERDICTS = frozenset(
 )
 
 
+# Surface roles: GET /v1/projects gives the project id (paths and tickets need it); the public and the
+# project model lists are evidence for "not entitled" vs "no such model".
+PROJECT_LIST = "project_list"
+MODEL_LIST = "model_list"
+PROJECT_MODEL_LIST = "project_model_list"
+ROLES = (PROJECT_LIST, MODEL_LIST, PROJECT_MODEL_LIST)
+
+
 class Family(enum.StrEnum):
     """What kind of Deepgram product a surface belongs to: verdicts, controls and diagnosis branch on it,
     so the catalogue may only name one of these (validated when it is loaded)."""
@@ -96,6 +104,9 @@ class Surface:
     success_status: int = 200  # 101 for WebSocket
     family: Family = Family.MANAGE
     title: str = ""  # human label for the report columns, e.g. "wss /v1/listen"
+    # What the engine uses this surface for besides its own cells (discovery and evidence), so no
+    # catalogue name is a literal in code: one of model.ROLES, or None.
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +217,7 @@ class Observation:
     cost: Cost = Cost()
     request: RequestSummary | None = None
     at: str = ""  # UTC ISO time the probe started
+    answered_by: str | None = None  # host:port that actually answered (differs from the request's after a redirect)
 
     @property
     def tries(self) -> int:
@@ -244,6 +256,9 @@ class Judgement:
     parameter: str | None = None  # the offending query parameter(s), comma-joined
     model: str | None = None
     right_endpoint: str | None = None  # for WRONG_ENDPOINT
+    details: str | None = None  # Deepgram's modern `details` (it often names the field)
+    answered_by_deepgram: bool | None = None  # None: no evidence either way (see verdicts.who_answered)
+    cause_hint: str | None = None  # a diagnosis cause the verdict evidence already decides (facts-driven)
 
 
 @dataclass(frozen=True)
@@ -278,6 +293,7 @@ class Diagnosis:
     evidence: tuple[Evidence, ...] = ()
     controls: tuple[ControlResult, ...] = ()
     ticket: str | None = None  # ready-to-send support text for unexpected denies
+    candidates: tuple[str, ...] = ()  # when the evidence cannot decide: the possible causes, most likely first
 
 
 @dataclass(frozen=True)
@@ -362,6 +378,8 @@ class RunResult:
     cassettes: dict[str, Any] = field(default_factory=dict)  # replay: recorded_at, age, warning
     drift: tuple[Drift, ...] = ()
     notes: tuple[str, ...] = ()
+    status: str = ""  # runstatus.RunKind value: kept | broken | unmeasured | interrupted
+    headline: str = ""  # the same in one sentence, for the report's first line
 
     def cell(self, account: str, combo_id: str) -> Cell:
         for cell in self.cells:

@@ -5,7 +5,7 @@ never asks which mode it is in.
 - live: real Deepgram (or any base URL: regional, dedicated, self-hosted), keys from the environment;
 - replay: HTTP from vcrpy cassettes, WebSocket cassettes served back by the fake server, so the
   same client code runs.
-Recording wraps a fake or live run and writes cassettes as it goes.
+Recording wraps a fake or live run and writes cassettes as it goes. Only the engine opens a mode.
 """
 
 from __future__ import annotations
@@ -14,48 +14,9 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .accounts import Accounts, check_against_catalogue, load_accounts, resolve_key
-from .budget import parse_budget
-from .cassette.aliases import replay_credential
-from .catalogue import Catalogue, load_catalogue
-from .errors import ConfigError
-from .options import SuiteOptions
-from .pipeline import RunPlan, Selected
-from .probe.runner import ProbeSettings
-from .probe.target import LIVE_TARGET, Target, target_from_base_url
-from .secrets import ApiKey
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """Configuration read and validated once, before anything is probed."""
-
-    options: SuiteOptions
-    catalogue: Catalogue
-    accounts: Accounts
-
-
-def load(options: SuiteOptions) -> Loaded:
-    catalogue = load_catalogue(options.path(options.catalogue))
-    accounts = load_accounts(options.accounts_file)
-    check_against_catalogue(accounts, catalogue)
-    parse_budget(options.budget)
-    if options.base_url:
-        target_from_base_url(options.base_url)
-    if options.concurrency is not None and options.concurrency < 1:
-        raise ConfigError("--dg-concurrency", str(options.concurrency), "must be at least 1", "use e.g. 4")
-    return Loaded(options, catalogue, accounts)
-
-
-def all_pairs(loaded: Loaded) -> list[tuple[str, str]]:
-    return [(a.alias, c.id) for a in loaded.accounts.accounts for c in loaded.catalogue.combos]
-
-
-def check_keys(loaded: Loaded) -> None:
-    """Live and record-live runs need every key up front: one clear line, never a silent skip."""
-    if loaded.options.mode == "live":
-        for account in loaded.accounts.accounts:
-            resolve_key(account)
+from .accounts import Account
+from .config import Loaded
+from .probe.target import LIVE_TARGET, Target, http_from_ws, target_from_base_url, ws_from_http
 
 
 @dataclass
@@ -65,6 +26,21 @@ class ModeEnv:
     cassette_info: dict[str, object] = field(default_factory=dict)
 
 
+def account_target(account: Account, base: Target) -> Target:
+    """An account's own base URLs over the run's: `base_url` for all three roles, then `ws_base_url`
+    and `agent_base_url` for their role alone (a self-hosted STT host beside Deepgram's agent, say)."""
+    target = target_from_base_url(account.base_url, f"{account.source}: accounts.{account.alias}.base_url") \
+        if account.base_url else base
+    if account.ws_base_url:
+        ws = target_from_base_url(account.ws_base_url, f"{account.source}: accounts.{account.alias}.ws_base_url")
+        target = Target(target.rest, ws_from_http(http_from_ws(ws.ws)), target.agent)
+    if account.agent_base_url:
+        agent = target_from_base_url(account.agent_base_url,
+                                     f"{account.source}: accounts.{account.alias}.agent_base_url")
+        target = Target(target.rest, target.ws, agent.ws)
+    return target
+
+
 @contextlib.contextmanager
 def open_mode(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[ModeEnv]:
     """Start what the mode needs (the fake server, cassette contexts) and stop it afterwards."""
@@ -72,18 +48,14 @@ def open_mode(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[Mode
     aliases = sorted({alias for alias, _ in pairs})
     if opts.mode == "live":
         base = target_from_base_url(opts.base_url) if opts.base_url else LIVE_TARGET
-        targets = {}
-        for alias in aliases:
-            account = loaded.accounts.get(alias)
-            targets[alias] = target_from_base_url(account.base_url, f"{account.source}: base_url") \
-                if account.base_url else base
+        targets = {alias: account_target(loaded.accounts.get(alias), base) for alias in aliases}
         with _recording(loaded, targets) as env:
             yield env
         return
     from .fake.config import load_fake_config
     from .fake.server import FakeServer
 
-    fake_config = load_fake_config(opts.path(opts.fake_config))
+    fake_config = load_fake_config(opts.fake_config_file)
     if opts.mode == "replay":
         from .cassette.replay import replay_context
 
@@ -108,20 +80,3 @@ def _recording(loaded: Loaded, targets: dict[str, Target]) -> Iterator[ModeEnv]:
 
     with record_context(loaded, targets) as info:
         yield ModeEnv(targets, [f"recording cassettes to {loaded.options.cassettes}"], info)
-
-
-def build_plan(loaded: Loaded, pairs: Sequence[tuple[str, str]], env: ModeEnv) -> RunPlan:
-    opts = loaded.options
-    combos = loaded.catalogue.by_id()
-    selected = tuple(Selected(loaded.accounts.get(alias), combos[cid]) for alias, cid in pairs)
-    aliases = sorted({alias for alias, _ in pairs})
-    keys = {alias: resolve_key(loaded.accounts.get(alias), required=opts.mode == "live") for alias in aliases}
-    if opts.mode == "replay":
-        # Cassettes are matched by alias; an account whose key is not at hand sends a stand-in.
-        keys = {alias: key or ApiKey(replay_credential(alias), "replay") for alias, key in keys.items()}
-    loopback = all(t.is_loopback for t in env.targets.values())
-    return RunPlan(
-        mode=opts.mode, catalogue=loaded.catalogue, selected=selected, targets=env.targets, keys=keys,
-        settings=ProbeSettings(concurrency=opts.effective_concurrency, loopback=loopback),
-        controls=opts.controls, budget=parse_budget(opts.budget), notes=tuple(env.notes),
-    )

@@ -6,7 +6,7 @@ fails, so the first thing an engineer reads is expected vs got in Deepgram's own
 
 from __future__ import annotations
 
-from .model import Expectation, Judgement, Observation, Outcome, Verdict
+from .model import Cell, Expectation, Judgement, Observation, Outcome, Verdict
 from .secrets import scrub
 
 
@@ -29,6 +29,22 @@ def outcome_for(expectation: Expectation, judgement: Judgement, status: int | No
     if got is Verdict.ENTITLED:
         return Outcome.UNEXPECTED_ALLOW
     return Outcome.UNEXPECTED_DENY
+
+
+def needs_explaining(cell: Cell) -> bool:
+    """The one gate for diagnosis: every judged cell but a clean, expected allow.
+
+    An unexpected allow is explained too (an entitlement leak deserves the first line of a report),
+    and so is an expected refusal (the reader still wants to know why it is refused)."""
+    if cell.judgement is None:
+        return False
+    return not (cell.outcome is Outcome.AS_EXPECTED and cell.judgement.verdict is Verdict.ENTITLED)
+
+
+def worth_controls(cell: Cell) -> bool:
+    """Controls cost requests on a live bill: only where they can change what a reader does, i.e.
+    a broken contract or an answer that could not be read."""
+    return needs_explaining(cell) and cell.outcome is not Outcome.AS_EXPECTED
 
 
 def _expected_text(expectation: Expectation) -> str:

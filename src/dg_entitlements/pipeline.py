@@ -1,8 +1,16 @@
-"""One run, end to end: plan -> probe (I/O) -> judge -> outcome -> controls -> diagnose -> RunResult.
+"""Executing a plan: probe (I/O) -> judge -> outcome -> evidence + controls -> diagnose -> RunResult.
 
-Everything but `run_probes` is a pure function over plain data. The pipeline keeps what has
-finished in a `RunState` as it goes, so an interrupted run (Ctrl-C, SIGTERM) still yields a valid
-RunResult marked incomplete, and a checkpoint callback can write it out while the run goes on.
+The engine (engine.py) owns a run and calls this; nothing else should. Everything but `run_probes`
+is a pure function over plain data. What has finished is kept in a `RunState` as it goes, so an
+interrupted run still yields a valid RunResult marked incomplete.
+
+Three decisions live here once:
+- the ledger: every request the run sends (cells, discovery, evidence, controls, retries) is granted
+  by the budget before it is sent and recorded from its observation after; the report's cost is
+  what the ledger recorded, so the budget and the report can never disagree;
+- the gate: `outcomes.needs_explaining` decides which cells get a diagnosis, `outcomes.worth_controls`
+  which of those are worth control probes;
+- discovery: the project id is looked up only when a selected cell or wanted evidence needs it.
 """
 
 from __future__ import annotations
@@ -10,7 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from . import __version__
 from .accounts import Account, expectation_for
@@ -19,35 +26,42 @@ from .catalogue import Catalogue
 from .controls import ControlSpec, plan_controls
 from .diagnosis import DiagnosisContext, diagnose, model_names
 from .model import (
+    MODEL_LIST,
+    PROJECT_LIST,
+    PROJECT_MODEL_LIST,
     SCHEMA_VERSION,
     AccountInfo,
     Cell,
     Combo,
+    ComboInfo,
     ControlResult,
     Cost,
     Expectation,
     Observation,
     Outcome,
     RunResult,
+    Surface,
     Verdict,
 )
-from .outcomes import outcome_for
-from .probe.request import MissingPrerequisite, build_request
+from .outcomes import needs_explaining, outcome_for, worth_controls
+from .probe.request import MissingPrerequisite, ProbeRequest, build_request
 from .probe.retry import RetryBudget
 from .probe.runner import ProbeJob, ProbeSettings, run_probes, utc_now
 from .probe.target import Target
 from .secrets import ApiKey
 from .verdicts import judge
 
-PROJECTS_LIST = "projects-v1::list"
-DISCOVERY = f"{PROJECTS_LIST}@discovery"
-CONTEXT_SURFACES = ("models-v1", "project-models-v1")
+EVIDENCE_ROLES = (MODEL_LIST, PROJECT_MODEL_LIST)
 
 
 @dataclass(frozen=True)
 class Selected:
+    """One cell to probe. `request` replaces the catalogue's minimal request (explain sends the
+    user's exact request: their headers, method and body)."""
+
     account: Account
     combo: Combo
+    request: ProbeRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class RunPlan:
     catalogue: Catalogue
     selected: tuple[Selected, ...]
     targets: dict[str, Target]  # alias -> where its probes go
-    keys: dict[str, ApiKey | None]  # alias -> key (None: no key, e.g. a canary of no-key probes)
+    keys: dict[str, ApiKey | None]  # alias -> key (None: no key)
     settings: ProbeSettings = field(default_factory=ProbeSettings)
     controls: bool = True
     max_controls: int = 3
@@ -65,15 +79,36 @@ class RunPlan:
 
 
 @dataclass
+class Ledger:
+    """What the budget granted before sending and what the observations say was sent."""
+
+    budget: Budget | None = None
+    granted: Cost = Cost()
+    spent: Cost = Cost()
+
+    def grant(self, cost: Cost) -> bool:
+        if self.budget is not None and not self.budget.allows(self.granted, cost):
+            return False
+        self.granted = self.granted + cost
+        return True
+
+    def record(self, observation: Observation) -> None:
+        self.spent = self.spent + observation.cost
+
+    def describe(self) -> str:
+        return self.budget.describe() if self.budget else ""
+
+
+@dataclass
 class RunState:
     """What has finished so far; the source of a partial RunResult if the run is interrupted."""
 
+    ledger: Ledger
     started_at: str = field(default_factory=utc_now)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     project_ids: dict[str, str | None] = field(default_factory=dict)
-    extra_cost: Cost = Cost()  # discovery and context probes
-    planned: Cost = Cost()  # what the budget has already granted
-    unfunded_discovery: set[str] = field(default_factory=set)  # accounts whose project id the budget left unknown
+    evidence: dict[tuple[str, str], Observation] = field(default_factory=dict)  # (alias, role) -> answer
+    unfunded_discovery: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -85,16 +120,19 @@ class RunGuards:
     retry_budget: RetryBudget
     may_spend: Callable[[Cost], bool]
 
-    def kwargs(self) -> dict[str, Any]:
-        return {"limiter": self.limiter, "retry_budget": self.retry_budget, "may_spend": self.may_spend}
+    async def probe(self, jobs: Sequence[ProbeJob], settings: ProbeSettings, ledger: Ledger,
+                    on_done: Callable[[ProbeJob, Observation], None] | None = None) -> dict[Hashable, Observation]:
+        def done(job: ProbeJob, observation: Observation) -> None:
+            ledger.record(observation)
+            if on_done is not None:
+                on_done(job, observation)
+
+        return await run_probes(jobs, settings, done, limiter=self.limiter, retry_budget=self.retry_budget,
+                                may_spend=self.may_spend)
 
 
-def grant(plan: RunPlan, state: RunState, cost: Cost) -> bool:
-    """The one budget gate: every request a run sends (cells, discovery, controls, retries) passes it."""
-    if plan.budget is not None and not plan.budget.allows(state.planned, cost):
-        return False
-    state.planned = state.planned + cost
-    return True
+def new_state(plan: RunPlan) -> RunState:
+    return RunState(ledger=Ledger(plan.budget))
 
 
 def account_infos(plan: RunPlan, state: RunState) -> tuple[AccountInfo, ...]:
@@ -112,39 +150,35 @@ def account_infos(plan: RunPlan, state: RunState) -> tuple[AccountInfo, ...]:
     return tuple(seen.values())
 
 
+def combo_infos(plan: RunPlan) -> dict[str, ComboInfo]:
+    return {s.combo.id: ComboInfo(surface=s.combo.surface.name, model=s.combo.model, why=s.combo.why,
+                                  tags=s.combo.tags, intrinsic=s.combo.expect is not None)
+            for s in plan.selected}
+
+
 def result_from_state(plan: RunPlan, state: RunState, complete: bool, extra_notes: Sequence[str] = ()) -> RunResult:
     order = {(s.account.alias, s.combo.id): i for i, s in enumerate(plan.selected)}
     cells = tuple(sorted(state.cells.values(), key=lambda c: order.get((c.account, c.combo_id), 1 << 30)))
-    cost = state.extra_cost
-    for cell in cells:
-        if cell.observation is not None:
-            cost = cost + cell.observation.cost
-        if cell.diagnosis is not None:
-            cost = cost + Cost(requests=len(cell.diagnosis.controls))
-    targets = {}
-    if plan.targets:
-        first = next(iter(plan.targets.values()))
-        targets = first.as_dict()
+    targets = next(iter(plan.targets.values())).as_dict() if plan.targets else {}
     return RunResult(
         schema_version=SCHEMA_VERSION, tool_version=__version__, mode=plan.mode, started_at=state.started_at,
         finished_at=utc_now(), complete=complete, accounts=account_infos(plan, state), cells=cells,
-        targets=targets, cost=cost, notes=tuple(plan.notes) + tuple(extra_notes),
-        surfaces={name: s.title for name, s in plan.catalogue.surfaces.items()},
+        targets=targets, cost=state.ledger.spent, notes=tuple(plan.notes) + tuple(extra_notes),
+        surfaces={name: s.title for name, s in plan.catalogue.surfaces.items()}, combos=combo_infos(plan),
     )
 
 
 def make_cell(account: str, combo: Combo, expectation: Expectation, observation: Observation | None,
               skipped_reason: str | None = None) -> Cell:
     """Judge one observation against its expectation (pure)."""
+    base = Cell(account=account, combo_id=combo.id, surface=combo.surface.name, variant=combo.variant,
+                model=combo.model, expectation=expectation, outcome=Outcome.SKIPPED, judgement=None,
+                observation=None, skipped_reason=skipped_reason, combo=combo)
     if observation is None:
-        return Cell(account=account, combo_id=combo.id, surface=combo.surface.name, variant=combo.variant,
-                    model=combo.model, expectation=expectation, outcome=Outcome.SKIPPED, judgement=None,
-                    observation=None, skipped_reason=skipped_reason)
+        return base
     judgement = judge(observation, combo)
-    outcome = outcome_for(expectation, judgement, observation.status)
-    return Cell(account=account, combo_id=combo.id, surface=combo.surface.name, variant=combo.variant,
-                model=combo.model, expectation=expectation, outcome=outcome, judgement=judgement,
-                observation=observation)
+    return replace(base, outcome=outcome_for(expectation, judgement, observation.status), judgement=judgement,
+                   observation=observation, skipped_reason=None)
 
 
 def first_project_id(observation: Observation | None) -> str | None:
@@ -156,30 +190,37 @@ def first_project_id(observation: Observation | None) -> str | None:
     return None
 
 
-async def _discover_projects(plan: RunPlan, state: RunState, listed: dict[str, Observation],
-                             guards: RunGuards | None = None) -> None:
-    """Learn each account's project id: paths under /v1/projects/{id} need it, and a support ticket
-    without the project id is a ticket support sends back. An account whose GET /v1/projects cell is
-    in the run reuses that answer (`listed`); the others get one discovery probe."""
-    for alias, observation in listed.items():
-        state.project_ids[alias] = state.project_ids.get(alias) or first_project_id(observation)
-    projects = plan.catalogue.surfaces.get("projects-v1")
-    if projects is None:
+def _role_combo(plan: RunPlan, role: str) -> Combo | None:
+    """The catalogue's combination for a role surface (its own cell id, so a run's cell is reused)."""
+    surface = plan.catalogue.with_role(role)
+    if surface is None:
+        return None
+    return next((c for c in plan.catalogue.combos if c.surface.name == surface.name),
+                Combo(id=f"{surface.name}::{role}", surface=surface))
+
+
+def _needs_project(surface: Surface) -> bool:
+    return "{project_id}" in surface.path
+
+
+async def _discover_projects(plan: RunPlan, state: RunState, aliases: Sequence[str], guards: RunGuards) -> None:
+    """Learn the project id of the accounts that need one and do not have it: one GET /v1/projects
+    each (unless that very cell already answered in this run)."""
+    combo = _role_combo(plan, PROJECT_LIST)
+    if combo is None:
         return
-    needing = sorted({s.account.alias for s in plan.selected
-                      if not state.project_ids.get(s.account.alias) and s.account.alias not in listed
-                      and plan.keys.get(s.account.alias) is not None})
-    state.unfunded_discovery.update(alias for alias in needing if not grant(plan, state, Cost(requests=1)))
-    needing = [alias for alias in needing if alias not in state.unfunded_discovery]
-    if not needing:
-        return
-    combo = Combo(id=DISCOVERY, surface=projects)
-    jobs = [ProbeJob((alias, DISCOVERY), build_request(combo, plan.targets[alias]), plan.keys.get(alias), alias)
-            for alias in needing]
-    found = await run_probes(jobs, plan.settings, **(guards.kwargs() if guards else {}))
-    for (alias, _), observation in ((k, v) for k, v in found.items() if isinstance(k, tuple)):
-        state.project_ids[alias] = first_project_id(observation)
-        state.extra_cost = state.extra_cost + observation.cost
+    for alias in aliases:
+        cell = state.cells.get((alias, combo.id))
+        if cell is not None and not state.project_ids.get(alias):
+            state.project_ids[alias] = first_project_id(cell.observation)
+    needing = sorted(a for a in aliases if not state.project_ids.get(a) and plan.keys.get(a) is not None)
+    state.unfunded_discovery.update(a for a in needing if not state.ledger.grant(Cost(requests=1)))
+    jobs = [ProbeJob((alias, "discovery"), build_request(combo, plan.targets[alias]), plan.keys.get(alias), alias)
+            for alias in needing if alias not in state.unfunded_discovery]
+    found = await guards.probe(jobs, plan.settings, state.ledger)
+    for ident, observation in found.items():
+        assert isinstance(ident, tuple)
+        state.project_ids[str(ident[0])] = first_project_id(observation)
 
 
 def _plan_jobs(plan: RunPlan, state: RunState, selected: Sequence[Selected],
@@ -189,49 +230,62 @@ def _plan_jobs(plan: RunPlan, state: RunState, selected: Sequence[Selected],
     for item in selected:
         alias = item.account.alias
         key = (alias, item.combo.id)
+        expectation = expectation_for(item.account, item.combo)
         try:
-            request = build_request(item.combo, plan.targets[alias], state.project_ids.get(alias))
+            request = item.request or build_request(item.combo, plan.targets[alias], state.project_ids.get(alias))
         except MissingPrerequisite as exc:
             reason = (f"skipped for budget: no budget left for GET /v1/projects, which gives the project id "
-                      f"({plan.budget.describe() if plan.budget else ''})"
-                      if alias in state.unfunded_discovery else str(exc))
-            state.cells[key] = make_cell(alias, item.combo, expectation_for(item.account, item.combo), None, reason)
+                      f"({state.ledger.describe()})" if alias in state.unfunded_discovery else str(exc))
+            state.cells[key] = make_cell(alias, item.combo, expectation, None, reason)
             continue
-        if not grant(plan, state, request.cost):
-            reason = f"skipped for budget ({plan.budget.describe() if plan.budget else ''})"
-            state.cells[key] = make_cell(alias, item.combo, expectation_for(item.account, item.combo), None, reason)
+        if not state.ledger.grant(request.cost):
+            state.cells[key] = make_cell(alias, item.combo, expectation, None,
+                                         f"skipped for budget ({state.ledger.describe()})")
             continue
         jobs.append(ProbeJob(key, request, plan.keys.get(alias), alias))
         index[key] = item
     return jobs
 
 
-def _needs_explaining(cell: Cell) -> bool:
-    return cell.judgement is not None and cell.judgement.verdict is not Verdict.ENTITLED
+async def _fetch_evidence(plan: RunPlan, state: RunState, cells: Sequence[Cell], guards: RunGuards) -> None:
+    """The model lists are evidence for not-entitled vs no-such-model: fetched for the accounts with
+    such a refusal, unless the run already has them as cells. Evidence probes are their own kind."""
+    wanted = sorted({c.account for c in cells if c.judgement and c.judgement.verdict is Verdict.NOT_ENTITLED})
+    if not wanted or not plan.controls:
+        return
+    project_list = _role_combo(plan, PROJECT_MODEL_LIST)
+    if project_list is not None:
+        await _discover_projects(plan, state, wanted, guards)
+    jobs: list[ProbeJob] = []
+    for alias in wanted:
+        for role in EVIDENCE_ROLES:
+            combo = _role_combo(plan, role)
+            if combo is None:
+                continue
+            cell = state.cells.get((alias, combo.id))
+            if cell is not None and cell.observation is not None:
+                state.evidence[(alias, role)] = cell.observation
+                continue
+            try:
+                request = build_request(combo, plan.targets[alias], state.project_ids.get(alias))
+            except MissingPrerequisite:
+                continue
+            if state.ledger.grant(request.cost):
+                jobs.append(ProbeJob((alias, role), request, plan.keys.get(alias), alias))
+    found = await guards.probe(jobs, plan.settings, state.ledger)
+    for ident, observation in found.items():
+        assert isinstance(ident, tuple)
+        state.evidence[(str(ident[0]), str(ident[1]))] = observation
 
 
-async def _explain(plan: RunPlan, state: RunState) -> None:
-    """Controls and diagnosis for every cell that was not a clean allow."""
-    cells = [c for c in state.cells.values() if _needs_explaining(c)]
-    combos = plan.catalogue.by_id()
+async def _run_controls(plan: RunPlan, state: RunState, cells: Sequence[Cell],
+                        guards: RunGuards) -> dict[tuple[str, str], list[ControlResult]]:
     specs: list[tuple[Cell, ControlSpec]] = []
     if plan.controls:
         for cell in cells:
-            combo = combos.get(cell.combo_id)
-            if combo is None:
-                continue
-            for spec in plan_controls(cell, combo, plan.catalogue.known_good, plan.catalogue.bogus_model,
-                                      plan.max_controls):
-                specs.append((cell, spec))
-        # The model lists are evidence for not-entitled vs no-such-model; fetch them if the run has not.
-        wanted = {c.account for c in cells if c.judgement and c.judgement.verdict is Verdict.NOT_ENTITLED}
-        for alias in sorted(wanted):
-            for sname in CONTEXT_SURFACES:
-                if (alias, f"{sname}::list") in state.cells or sname not in plan.catalogue.surfaces:
-                    continue
-                combo = Combo(id=f"{sname}::list", surface=plan.catalogue.surfaces[sname])
-                anchor = next(c for c in cells if c.account == alias)
-                specs.append((anchor, ControlSpec(purpose=f"context:{sname}", combo=combo)))
+            if worth_controls(cell) and cell.combo is not None:
+                specs.extend((cell, spec) for spec in plan_controls(cell, cell.combo, plan.catalogue.known_good,
+                                                                    plan.catalogue.bogus_model, plan.max_controls))
     jobs = []
     for i, (cell, spec) in enumerate(specs):
         try:
@@ -239,95 +293,78 @@ async def _explain(plan: RunPlan, state: RunState) -> None:
                                     with_key=spec.with_key)
         except MissingPrerequisite:
             continue
-        jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None, cell.account))
-    jobs = [job for job in jobs if grant(plan, state, job.request.cost)]  # controls are on the bill too
-    observations = await run_probes(jobs, plan.settings, may_spend=lambda cost: grant(plan, state, cost)) \
-        if jobs else {}
+        if state.ledger.grant(request.cost):
+            jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None, cell.account))
+    found = await guards.probe(jobs, plan.settings, state.ledger)
     per_cell: dict[tuple[str, str], list[ControlResult]] = {}
-    context_obs: dict[tuple[str, str], Observation] = {}
     for i, (cell, spec) in enumerate(specs):
-        observation = observations.get(i)
-        if observation is None:
-            continue
-        if spec.purpose.startswith("context:"):
-            context_obs[(cell.account, spec.purpose.split(":", 1)[1])] = observation
-            state.extra_cost = state.extra_cost + observation.cost
-            continue
-        verdict = judge(observation, spec.combo).verdict
-        per_cell.setdefault((cell.account, cell.combo_id), []).append(ControlResult(
-            purpose=spec.purpose, combo_id=spec.combo.id, status=observation.status, verdict=verdict,
-            request_id=observation.request_id))
-    infos = {info.alias: info for info in account_infos(plan, state)}
-    for cell in cells:
-        ctx = DiagnosisContext(
-            account=infos[cell.account],
-            public_models=_names(state, context_obs, cell.account, "models-v1"),
-            project_models=_names(state, context_obs, cell.account, "project-models-v1"),
-            controls=tuple(per_cell.get((cell.account, cell.combo_id), ())),
-        )
-        combo = combos.get(cell.combo_id)
-        if combo is not None:
-            state.cells[(cell.account, cell.combo_id)] = replace(cell, diagnosis=diagnose(cell, combo, ctx))
+        observation = found.get(i)
+        if observation is not None:
+            per_cell.setdefault((cell.account, cell.combo_id), []).append(ControlResult(
+                purpose=spec.purpose, combo_id=spec.combo.id, status=observation.status,
+                verdict=judge(observation, spec.combo).verdict, request_id=observation.request_id))
+    return per_cell
 
 
-def _names(state: RunState, context_obs: dict[tuple[str, str], Observation], alias: str,
-           surface: str) -> frozenset[str] | None:
-    cell = state.cells.get((alias, f"{surface}::list"))
-    observation = cell.observation if cell else context_obs.get((alias, surface))
+def _names(state: RunState, alias: str, role: str) -> frozenset[str] | None:
+    observation = state.evidence.get((alias, role))
     if observation is None or observation.status != 200:
         return None
     return model_names(observation.body)
 
 
-async def execute(plan: RunPlan, state: RunState | None = None,
-                  on_cell: Callable[[RunState], None] | None = None) -> RunResult:
+async def _explain(plan: RunPlan, state: RunState, guards: RunGuards) -> None:
+    """Evidence, controls and a diagnosis for every cell the gate selects."""
+    cells = [c for c in state.cells.values() if needs_explaining(c)]
+    if not cells:
+        return
+    await _fetch_evidence(plan, state, cells, guards)
+    per_cell = await _run_controls(plan, state, cells, guards)
+    infos = {info.alias: info for info in account_infos(plan, state)}
+    for cell in cells:
+        if cell.combo is None:
+            continue
+        ctx = DiagnosisContext(
+            account=infos[cell.account],
+            public_models=_names(state, cell.account, MODEL_LIST),
+            project_models=_names(state, cell.account, PROJECT_MODEL_LIST),
+            controls=tuple(per_cell.get((cell.account, cell.combo_id), ())),
+        )
+        state.cells[(cell.account, cell.combo_id)] = replace(cell, diagnosis=diagnose(cell, cell.combo, ctx))
+
+
+async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None] | None = None) -> RunResult:
     """Run the plan. On cancellation the state keeps what finished; the caller builds a partial result."""
-    state = state if state is not None else RunState()
     for item in plan.selected:
         state.project_ids.setdefault(item.account.alias, item.account.project_id)
     index: dict[Hashable, Selected] = {}
     guards = RunGuards(asyncio.Semaphore(max(1, plan.settings.concurrency)),
-                       RetryBudget(plan.settings.retry.max_run_retry_s), lambda cost: grant(plan, state, cost))
+                       RetryBudget(plan.settings.retry.max_run_retry_s), state.ledger.grant)
 
     def done(job: ProbeJob, observation: Observation) -> None:
         item = index[job.ident]
         alias = item.account.alias
-        state.cells[(alias, item.combo.id)] = make_cell(alias, item.combo, expectation_for(item.account, item.combo),
-                                                        observation)
+        cell = make_cell(alias, item.combo, expectation_for(item.account, item.combo), observation)
+        state.cells[(alias, item.combo.id)] = cell
         if on_cell is not None:
-            on_cell(state)
+            on_cell(cell)
 
     # Paths under /v1/projects/{id} wait for the project id; everything else starts at once, so the
     # discovery round trip overlaps the probing instead of preceding it.
-    listing = [s for s in plan.selected if s.combo.id == PROJECTS_LIST]
-    later = [s for s in plan.selected if "{project_id}" in s.combo.surface.path]
+    later = [s for s in plan.selected if s.request is None and _needs_project(s.combo.surface)]
+    needing = {s.account.alias for s in later}
+    # An account's own GET /v1/projects cell, when selected, is its discovery: it runs first.
+    listing = [s for s in plan.selected if s.account.alias in needing and s.combo.surface.role == PROJECT_LIST]
     first = [s for s in plan.selected if s not in later and s not in listing]
-    first_jobs = _plan_jobs(plan, state, first, index)
 
     async def after_discovery() -> None:
-        found = await run_probes(_plan_jobs(plan, state, listing, index), plan.settings, done, **guards.kwargs())
-        listed = {str(ident[0]): obs for ident, obs in found.items() if isinstance(ident, tuple)}
-        await _discover_projects(plan, state, listed, guards)
-        await run_probes(_plan_jobs(plan, state, later, index), plan.settings, done, **guards.kwargs())
+        if not later:
+            return
+        await guards.probe(_plan_jobs(plan, state, listing, index), plan.settings, state.ledger, done)
+        await _discover_projects(plan, state, sorted(needing), guards)
+        await guards.probe(_plan_jobs(plan, state, later, index), plan.settings, state.ledger, done)
 
-    await asyncio.gather(run_probes(first_jobs, plan.settings, done, **guards.kwargs()), after_discovery())
-    await _explain(plan, state)
+    await asyncio.gather(guards.probe(_plan_jobs(plan, state, first, index), plan.settings, state.ledger, done),
+                         after_discovery())
+    await _explain(plan, state, guards)
     return result_from_state(plan, state, complete=True)
-
-
-def run_sync(plan: RunPlan, state: RunState | None = None,
-             on_cell: Callable[[RunState], None] | None = None) -> RunResult:
-    """Run in a fresh event loop of its own (pytest tests stay synchronous and loop-free)."""
-    state = state if state is not None else RunState()
-    try:
-        return asyncio.run(execute(plan, state, on_cell))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        raise Interrupted(result_from_state(plan, state, complete=False, extra_notes=["interrupted"])) from None
-
-
-class Interrupted(Exception):
-    """Carries the partial result of an interrupted run up to whoever writes the reports."""
-
-    def __init__(self, partial: RunResult) -> None:
-        super().__init__("run interrupted")
-        self.partial = partial

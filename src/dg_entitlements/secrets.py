@@ -2,22 +2,36 @@
 
 A real Deepgram key is 40 hex characters and a temporary token is a JWT; both are recognised by
 shape as well as by value, so a secret we were never told about is still caught on its way out.
+
+A known secret is caught in every encoding the tool can write it in: as is, in any letter case,
+URL-encoded, hex, and base64 (standard and URL-safe, at each of the three byte offsets a secret can
+start at inside a longer base64 text, so a key echoed inside a binary body that a cassette stores
+as base64 is still found). Scrub BEFORE truncating: a cut key is no longer recognisable.
+The tool's own advice (`Authorization: Token <your key>`, `?api_key=<key>`) is left alone.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
 
 REAL_KEY_SHAPE = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+# A placeholder (`<your key>`, `<key>`) or an earlier marker (`[redacted ...]`) is not a secret.
+_NOT_A_VALUE = r"(?!\[redacted|<|&lt;)"
 AUTH_VALUE = re.compile(
-    r"(?i)((?:authorization|sec-websocket-protocol)[\"']?\s*[:=]\s*[\"']?(?:token|bearer)(?:\s+|\s*,\s*))"
-    r"(?!\[redacted)([^\s\"',;]+)"
+    r"(?i)((?:authorization|sec-websocket-protocol)[\"']?\s*[:=]\s*[\"']?(?:token|bearer)(?:\s+|\s*,\s*|%20|\+))"
+    + _NOT_A_VALUE + r"([^\s\"',;<&]+)"
 )
-QUERY_SECRET = re.compile(r"(?i)([?&](?:token|access_token|key|api_key|apikey)=)([^&#\s\"']+)")
+QUERY_SECRET = re.compile(
+    r"(?i)([?&](?:token|access_token|key|api_key|apikey|authorization|auth)=)" + _NOT_A_VALUE + r"([^&#\s\"'<]+)"
+)
+MIN_SECRET_CHARS = 6
 
 
 def fingerprint(secret: str) -> str:
@@ -47,8 +61,45 @@ class ApiKey:
         return f"ApiKey({self.fingerprint}, source={self.source!r})"
 
 
+def normalise_literal(value: str) -> str:
+    """What a pasted key really is: trimmed, byte-order mark and `Token `/`Bearer ` prefix removed, lower case."""
+    text = value.replace("\ufeff", "").strip()
+    head, _, rest = text.partition(" ")
+    if head.lower() in ("token", "bearer") and rest:
+        text = rest.strip()
+    return text.lower()
+
+
 def looks_like_real_key(value: str) -> bool:
-    return bool(re.fullmatch(r"[0-9a-f]{40}", value))
+    """A real key or token, however it was pasted (spaces, newline, upper case, `Token ` prefix)."""
+    text = normalise_literal(value)
+    return bool(re.fullmatch(r"[0-9a-f]{40}", text) or JWT_SHAPE.fullmatch(value.strip().split(" ")[-1] or ""))
+
+
+def contains_secret_shape(value: str) -> bool:
+    """True when the text holds something key- or token-shaped anywhere (any case)."""
+    return bool(re.search(r"(?i)(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])", value) or JWT_SHAPE.search(value))
+
+
+def _base64_cores(data: bytes) -> set[str]:
+    """The part of base64(prefix + data + suffix) that depends only on `data`, for each offset mod 3."""
+    cores: set[str] = set()
+    for offset in range(3):
+        total = offset + len(data)
+        enc = base64.b64encode(b"\0" * offset + data).decode()
+        core = enc[(4 if offset else 0):4 * (total // 3)]
+        if len(core) >= 8:
+            cores.add(core)
+            cores.add(core.translate(str.maketrans("+/", "-_")))
+    return cores
+
+
+def encodings(secret: str) -> tuple[set[str], set[str]]:
+    """(case-insensitive forms, case-sensitive forms) of a secret as the tool could write it."""
+    raw = secret.encode("utf-8", "surrogatepass")
+    folded = {secret, quote(secret, safe=""), quote_plus(secret), raw.hex()}
+    exact = _base64_cores(raw)
+    return {f for f in folded if f}, exact
 
 
 class Scrubber:
@@ -56,24 +107,53 @@ class Scrubber:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+        self._markers: list[str] = []
         for s in secrets:
             self.add(s)
 
     def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= 6:
+        if not secret or len(secret) < MIN_SECRET_CHARS or secret in self._secrets:
+            return
+        if (secret.startswith("<") and secret.endswith(">")) or secret.startswith("[redacted"):
+            return  # a placeholder from our own advice, not a credential
+        with self._lock:
             self._secrets[secret] = f"[redacted {fingerprint(secret)}]"
+            self._pattern = None
+
+    def _compiled(self) -> tuple[re.Pattern[str] | None, list[str]]:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                parts: list[str] = []
+                markers: list[str] = []
+                forms: list[tuple[str, bool, str]] = []
+                for secret, marker in self._secrets.items():
+                    folded, exact = encodings(secret)
+                    forms += [(f, True, marker) for f in folded] + [(f, False, marker) for f in exact]
+                for form, fold, marker in sorted(forms, key=lambda f: len(f[0]), reverse=True):
+                    parts.append(f"({'(?i:' if fold else '(?:'}{re.escape(form)}))")
+                    markers.append(marker)
+                self._pattern = re.compile("|".join(parts))
+                self._markers = markers
+            return self._pattern, self._markers
 
     def scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, self._secrets[secret])
+        pattern, markers = self._compiled()
+        if pattern is not None:
+            text = pattern.sub(lambda m: markers[(m.lastindex or 1) - 1], text)
         text = JWT_SHAPE.sub("[redacted jwt]", text)
         text = REAL_KEY_SHAPE.sub("[redacted key]", text)
         text = QUERY_SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
         return AUTH_VALUE.sub(lambda m: m.group(1) + "[redacted]", text)
 
     def scrub_bytes(self, data: bytes) -> bytes:
+        """Bytes of any encoding (a non-UTF-8 body included): the secrets are ASCII, so they are found."""
         return self.scrub(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+
+    def scrub_bounded(self, text: str, limit: int) -> str:
+        """Scrub, then cut: the only safe order (a cut secret is no longer recognisable)."""
+        return self.scrub(text)[:limit]
 
 
 _GLOBAL = Scrubber()
@@ -82,10 +162,21 @@ _GLOBAL = Scrubber()
 def register_secret(secret: str | None) -> None:
     """Every key and token the process learns is registered here, once."""
     _GLOBAL.add(secret)
+    if secret:
+        _GLOBAL.add(normalise_literal(secret) if len(normalise_literal(secret)) >= MIN_SECRET_CHARS else None)
 
 
 def scrub(text: str) -> str:
     return _GLOBAL.scrub(text)
+
+
+def scrub_bytes(data: bytes) -> bytes:
+    return _GLOBAL.scrub_bytes(data)
+
+
+def bounded(text: str, limit: int) -> str:
+    """The one way to shorten text the tool keeps or prints: scrubbed first, then cut."""
+    return _GLOBAL.scrub_bounded(text, limit)
 
 
 def global_scrubber() -> Scrubber:

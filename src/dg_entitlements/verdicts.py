@@ -10,6 +10,12 @@ reference, never only on what our fake emits. Three rules shape everything here:
   may be a proxy or a WAF, so it is UNRECOGNISED, never NOT_ENTITLED. Transient answers (network,
   timeouts, 429, 5xx) are never denials.
 - Anything we cannot parse must not crash the run: garbage in, UNRECOGNISED out.
+- Before reading words, decide who spoke: a proxy, WAF, API gateway or captive portal answers with
+  its own marks (407, a redirect elsewhere, HTML, a bare {"message"}); that answer is UNRECOGNISED
+  with cause `not_deepgram`, never a denial, never an allow, and Deepgram is never blamed for it.
+- When the evidence already decides a finer cause (an idle close, undecodable audio, a remote media
+  failure, a bare status), the judgement carries it as `cause_hint`; every Deepgram fact used here
+  lives in `facts.py` with its source.
 """
 
 from __future__ import annotations
@@ -17,19 +23,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .model import Combo, Frame, Judgement, Observation, Verdict
+from . import facts
+from .facts import NORMAL_CLOSE_CODES, NOT_ENTITLED_WORDS, SCOPE_WORDS, URL_KEY_PARAMETERS
+from .model import Combo, Family, Frame, Judgement, Observation, Verdict
 
 V = Verdict  # short alias: the judging rules below read as a table
 
 MAX_WORDS = 300  # Deepgram's words are quoted, bounded: a reason is one sentence, not a dump
 
-NOT_ENTITLED_WORDS = "does not have access to the requested model"
-SCOPE_WORDS = "does not have sufficient permissions"
-NORMAL_CLOSE_CODES = frozenset({1000, 1005})
 
 # Query parameters Deepgram documents (reference §3.1–§3.6): used to recognise a parameter named in
 # backticks even when our own request did not carry it ("missing field `language`").
@@ -52,7 +57,6 @@ BOOLEAN_PARAMETERS = frozenset({
     "measurements", "filler_words", "profanity_filter", "diarize", "sentiment", "topics", "intents",
     "detect_entities", "interim_results", "vad_events", "mip_opt_out",
 })
-URL_KEY_PARAMETERS = ("token", "access_token", "key", "api_key", "apikey")
 # Words Deepgram uses for a parameter without naming it ("Summarization is not available ...").
 PARAMETER_STEMS = (("summariz", "summarize"), ("diariz", "diarize"), ("keyterm", "keyterm"))
 
@@ -273,9 +277,9 @@ def is_published_model(model: str, family: str | None = None) -> bool:
     aura1 = re.fullmatch(r"aura-([a-z]+)-en", name)
     aura = bool(aura1 and aura1.group(1) in AURA_1_VOICES) or bool(AURA_2_SHAPE.fullmatch(name))
     flux_voice = bool(FLUX_TTS_SHAPE.fullmatch(name)) and not name.startswith("flux-general")
-    by_family = {"stt": stt, "flux": flux_stt, "tts": aura, "tts-flux": flux_voice}
+    by_family = {Family.STT: stt, Family.FLUX: flux_stt, Family.TTS: aura, Family.TTS_FLUX: flux_voice}
     if family in by_family:
-        return by_family[family]
+        return by_family[Family(family)]
     return stt or flux_stt or aura or flux_voice
 
 
@@ -293,16 +297,14 @@ def _path(combo: Combo) -> str:
 
 def endpoint_for_wrong_family(combo: Combo) -> str | None:
     """The endpoint a model belongs on when it was sent to the other generation's endpoint."""
-    path, model = _path(combo), combo.model
-    if path == "/v2/listen" and model and not is_flux(model):
-        return "/v1/listen"
-    if path == "/v1/listen" and is_flux(model):
-        return "/v2/listen"
-    if path == "/v2/speak" and model and not is_flux(model):
-        return "/v1/speak"
-    if path == "/v1/speak" and is_flux(model):
-        return "/v2/speak"
-    return None
+    if not combo.model:
+        return None
+    return facts.WRONG_GENERATION.get((_path(combo), is_flux(combo.model)))
+
+
+def is_batch_only(model: str | None) -> bool:
+    """A model Deepgram serves pre-recorded only (Whisper): a stream of it is the wrong endpoint."""
+    return bool(model) and str(model).lower().startswith(facts.BATCH_ONLY_MODEL_PREFIXES)
 
 
 def _right_endpoint_from_code(code: str) -> str | None:
@@ -324,9 +326,111 @@ def _says(words: Words, status: int | None) -> str:
 
 
 def _j(verdict: Verdict, reason: str, words: Words, combo: Combo, **extra: Any) -> Judgement:
+    extra.setdefault("details", _bounded(words.details, 1000) if words.details else None)
     return Judgement(verdict=verdict, reason=reason, err_code=words.code,
                      err_msg=_bounded(words.message, 1000) if words.message else None,
                      model=combo.model, **extra)
+
+
+# ------------------------------------------------------------------------------------- who answered
+
+
+@dataclass(frozen=True)
+class WhoAnswered:
+    """Did Deepgram produce this answer? True, False, or None when nothing tells (a bare status)."""
+
+    deepgram: bool | None
+    signs: tuple[str, ...] = ()  # names from facts.MIDDLEBOX_SIGNS, or "deepgram: ..." marks
+
+
+def _host(url: str | None) -> str:
+    try:
+        return (urlsplit(url or "").hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def is_html(body: Any, content_type: str | None) -> bool:
+    if content_type and "html" in content_type.lower():
+        return True
+    if isinstance(body, str):
+        head = body.lstrip()[:200].lower()
+        return head.startswith(("<!doctype", "<html", "<head", "<body", "<center", "<title", "<?xml")) or (
+            head.startswith("<") and "</" in body.lower())
+    return False
+
+
+DEEPGRAM_FRAME_TYPES = frozenset({"results", "metadata", "utteranceend", "speechstarted", "connected", "turninfo",
+                                  "configuresuccess", "welcome", "settingsapplied", "error", "warning", "flushed",
+                                  "cleared", "conversationtext", "history"})
+
+
+def who_answered(observation: Observation, combo: Combo | None = None) -> WhoAnswered:
+    """Decide from evidence classes (facts.MIDDLEBOX_SIGNS) whether Deepgram answered.
+
+    Deepgram marks what it says (dg-request-id on every answer, its three body shapes, its close
+    reasons); proxies, WAFs, API gateways and captive portals mark theirs (407, Location to another
+    host, HTML, a bare {"message": ...}). A proxy's own credential demand or an answer from another host
+    outweighs anything else; otherwise Deepgram's marks win; with no mark either way we say None.
+    """
+    headers = _lower_headers(observation.headers)
+    body = decode_body(observation.body)
+    status = observation.status if isinstance(observation.status, int) else None
+    ctype = observation.content_type or _str(headers.get("content-type"))
+    request_url = observation.request.url if observation.request is not None else None
+    ours: list[str] = []
+    theirs: list[str] = []
+    strong: list[str] = []
+    if any(_str(headers.get(h)) for h in facts.DEEPGRAM_HEADERS):
+        ours.append("deepgram: dg-* header")
+    html = is_html(body, ctype)
+    if isinstance(body, Mapping):
+        keys = {str(k) for k in body}
+        if keys & facts.DEEPGRAM_BODY_KEYS:
+            ours.append("deepgram: error body shape")
+        elif keys and keys <= {"message", "Message"}:
+            theirs.append("gateway_json")
+    elif isinstance(body, str) and not html and any(t in body.lower()[:300] for t in facts.DEEPGRAM_PLAIN_TEXTS):
+        ours.append("deepgram: documented plain text")
+    frames = [f for f in observation.frames if isinstance(getattr(f, "data", None), Mapping)]
+    if any(str(f.data.get("type", "")).lower() in DEEPGRAM_FRAME_TYPES for f in frames):
+        ours.append("deepgram: stream messages")
+    reason = (_str(observation.close_reason) or "").lower()
+    if "dpgr.am" in reason or "deepgram" in reason or re.search(r"\b(net|data|big|message)-?\d{4}\b", reason):
+        ours.append("deepgram: close reason")
+    if status == 407 or _str(headers.get("proxy-authenticate")):
+        strong.append("proxy_auth")
+    answered_by = getattr(observation, "answered_by", None)
+    asked = _host(request_url)
+    if isinstance(answered_by, str) and answered_by and asked:
+        by_host = answered_by.lower().rsplit(":", 1)[0] if ":" in answered_by else answered_by.lower()
+        by_host = by_host.strip("[]")
+        if by_host and by_host != asked and not (facts.is_deepgram_host(by_host) and facts.is_deepgram_host(asked)):
+            strong.append("redirect_elsewhere")
+    location = _str(headers.get("location"))
+    if status is not None and 300 <= status < 400 and location:
+        target = _host(location)
+        if target and target != asked and not facts.is_deepgram_host(target):
+            strong.append("redirect_elsewhere")
+    if html:
+        theirs.append("html_body")
+    if not ours and any(_str(headers.get(h)) for h in facts.MIDDLEBOX_HEADERS):
+        theirs.append("cdn_headers")
+    if observation.close_code == 1008 and not reason and not frames:
+        theirs.append("bare_policy_close")
+    if strong:
+        return WhoAnswered(False, tuple(dict.fromkeys(strong + theirs)))
+    if ours:
+        return WhoAnswered(True, tuple(ours))
+    if theirs:
+        return WhoAnswered(False, tuple(dict.fromkeys(theirs)))
+    return WhoAnswered(None)
+
+
+def sign_words(signs: Iterable[str]) -> str:
+    """The evidence classes, in words."""
+    table = {s.name: s.what for s in facts.MIDDLEBOX_SIGNS}
+    return "; ".join(table.get(s, s) for s in signs)
 
 
 def judge(observation: Observation, combo: Combo) -> Judgement:
@@ -339,13 +443,31 @@ def judge(observation: Observation, combo: Combo) -> Judgement:
                          model=getattr(combo, "model", None))
 
 
+NETWORK_KINDS = ("timeout", "refused", "reset", "dns", "tls")
+
+
 def _judge(observation: Observation, combo: Combo) -> Judgement:
+    judgement = _judge_answer(observation, combo)
+    if judgement.answered_by_deepgram is None and judgement.cause_hint != "not_deepgram":
+        who = who_answered(observation, combo) if observation.status is not None else WhoAnswered(None)
+        judgement = replace(judgement, answered_by_deepgram=who.deepgram)
+    return judgement
+
+
+def _judge_answer(observation: Observation, combo: Combo) -> Judgement:
     status = observation.status if isinstance(observation.status, int) else None
-    if observation.error and (status is None or status < 400):
+    error = str(observation.error or "")
+    if (status is None and combo.surface.transport == "ws" and observation.close_code == facts.ABNORMAL_CLOSE
+            and not error.startswith(NETWORK_KINDS)):
+        return judge_hidden_handshake(observation, combo)
+    if observation.error and (status is None or status < 400) and status != 407:
         return judge_network(observation, combo)
     if status is None:
         return _j(V.UNRECOGNISED, "No answer was recorded (no status, no error); it is not a denial.",
                           Words(), combo)
+    who = who_answered(observation, combo)
+    if who.deepgram is False:
+        return judge_middlebox(status, who, observation, combo)
     if status == 101:
         return judge_stream(observation, combo)
     words = deepgram_words(observation)
@@ -353,6 +475,9 @@ def _judge(observation: Observation, combo: Combo) -> Judgement:
         if combo.surface.transport == "ws":
             return _j(V.UNRECOGNISED, f"The WebSocket upgrade was answered {status} instead of 101 Switching "
                   "Protocols (a proxy in the way?); it is not a denial.", words, combo)
+        useless = judge_accepted_output(observation, combo)
+        if useless is not None:
+            return useless
         return _j(V.ENTITLED, f"Deepgram accepted the request with {status}.", Words(), combo)
     if status < 200 or 300 <= status < 400:
         return _j(V.UNRECOGNISED, f"{_says(words, status)}, which is neither an acceptance nor a "
@@ -361,6 +486,23 @@ def _judge(observation: Observation, combo: Combo) -> Judgement:
         return _j(V.SERVER_ERROR, f"{_says(words, status)}: a server error on Deepgram's side, "
                           "which says nothing about the account.", words, combo)
     return judge_refusal(status, words, observation, combo)
+
+
+def judge_middlebox(status: int, who: WhoAnswered, observation: Observation, combo: Combo) -> Judgement:
+    """Something between the client and Deepgram answered: inconclusive, never a denial or an allow."""
+    headers = _lower_headers(observation.headers)
+    where = _str(headers.get("location")) or getattr(observation, "answered_by", None)
+    elsewhere = f" (answered from {_host(where) or where})" if where else ""
+    return Judgement(verdict=V.UNRECOGNISED, model=combo.model, answered_by_deepgram=False, cause_hint="not_deepgram",
+                     reason=f"The {status} did not come from Deepgram{elsewhere}: {sign_words(who.signs)}; it says "
+                     "nothing about the account and is not a denial.")
+
+
+def judge_hidden_handshake(observation: Observation, combo: Combo) -> Judgement:
+    """A client-side 1006 before any 101: the browser (or client) hid the status of a refused upgrade."""
+    return Judgement(verdict=V.UNRECOGNISED, model=combo.model, cause_hint="handshake_hidden",
+                     reason="The WebSocket closed 1006 before the handshake completed: the client saw no status, "
+                     "so the refusal's words are hidden (a browser never shows them); it is not a denial.")
 
 
 def judge_network(observation: Observation, combo: Combo) -> Judgement:
@@ -382,7 +524,19 @@ def judge_refusal(status: int, words: Words, observation: Observation, combo: Co
     """A 4xx: read Deepgram's words first, the status second."""
     text = words.text
     said = _says(words, status)
-    if status == 402 or "payment_required" in text:
+    silent = not words.code and not words.message
+    if silent:
+        bare = judge_status_only(status, observation, combo)
+        if bare is not None:
+            return bare
+    if any(w in text for w in facts.REMOTE_MEDIA_WORDS):
+        return _j(V.SERVER_ERROR, f"{said}: Deepgram could not fetch the media from the URL you gave (the media "
+                  "host's problem, not the request's and not an entitlement).", words, combo,
+                  cause_hint="remote_media_error")
+    stream_refusal = judge_wrong_endpoint(status, words, combo)
+    if stream_refusal is not None:
+        return stream_refusal
+    if status == 402 or any(c in text for c in facts.PAYMENT_CODES):
         return _j(V.PAYMENT_REQUIRED, f"{said}: the project has no credits left for this request.",
                           words, combo)
     if status == 429:
@@ -394,11 +548,8 @@ def judge_refusal(status: int, words: Words, observation: Observation, combo: Co
         return _j(V.NOT_FOUND, f"{said}: {what}.", words, combo)
     if status == 408 or status == 499:
         return _j(V.TIMEOUT, f"{said}: the request timed out; this is inconclusive.", words, combo)
-    if "unauthorized_features_requested" in text or "requested feature" in text:
+    if any(c in text for c in facts.FEATURE_CODES):
         return judge_feature(status, words, combo)
-    wrong = judge_wrong_endpoint(status, words, combo)
-    if wrong is not None:
-        return wrong
     if NOT_ENTITLED_WORDS in text and status in (401, 403):
         return judge_not_entitled(status, words, combo)
     if "invalid_auth" in text or "invalid credentials" in text or (status == 401 and "expired" in text):
@@ -409,7 +560,7 @@ def judge_refusal(status: int, words: Words, observation: Observation, combo: Co
                           "(scope or role) this request needs.", words, combo)
     if (words.shape == "modern" and (words.code or "").upper() in ("UNAUTHORIZED", "FORBIDDEN")
             and status in (401, 403)):
-        if combo.surface.family == "manage":
+        if combo.surface.family == Family.MANAGE:
             return _j(V.INSUFFICIENT_PERMISSIONS, f"{said}: the key may not use this management "
                               "endpoint (missing scope or role).", words, combo)
         return _j(V.INVALID_AUTH, f"{said}: the credentials were refused.", words, combo)
@@ -419,6 +570,21 @@ def judge_refusal(status: int, words: Words, observation: Observation, combo: Co
         return judge_bad_request(status, words, observation, combo)
     return _j(V.UNRECOGNISED, f"{said}, which we do not recognise as a Deepgram refusal; it is "
                       "not read as a denial.", words, combo)
+
+
+def judge_status_only(status: int, observation: Observation, combo: Combo) -> Judgement | None:
+    """A refusal with no words at all: only what the status itself allows; the diagnosis ranks causes."""
+    words = Words()
+    said = f"Deepgram (or something on the way) answered {status} with no words"
+    if status == 405 and combo.surface.transport == "ws" and is_batch_only(combo.model):
+        right = f"POST {facts.LISTEN_V1} (pre-recorded)"
+        return _j(V.WRONG_ENDPOINT, f"{said}: {combo.model} is served pre-recorded only, so a stream of it is "
+                  "refused.", words, combo, right_endpoint=right)
+    if status in (402, 408, 429, 499) or status >= 500:
+        return None
+    verdict = V.INVALID_AUTH if status == 401 else V.NOT_FOUND if status in (404, 405) else V.UNRECOGNISED
+    return _j(verdict, f"{said}; the status alone cannot say which cause, and it is not read as a denial.",
+              words, combo, cause_hint="status_only")
 
 
 def judge_feature(status: int, words: Words, combo: Combo) -> Judgement:
@@ -443,14 +609,18 @@ def judge_not_entitled(status: int, words: Words, combo: Combo) -> Judgement:
 
 
 def judge_wrong_endpoint(status: int, words: Words, combo: Combo) -> Judgement | None:
-    """The model family on the wrong generation of endpoint (Flux on /v1/listen, Aura on /v2/speak, ...)."""
-    if status != 400:
-        return None
+    """The model family on the wrong generation of endpoint (Flux on /v1/listen, Aura on /v2/speak, ...),
+    or a batch-only model on a stream (Deepgram's words say "streaming"), decided from the words first."""
     right = _right_endpoint_from_code(words.code or "")
     text = words.text
+    about_a_model = "model" in text or bool(combo.model and combo.model.lower() in text)
+    if right is None and about_a_model and facts.STREAMING_REFUSAL.search(text):
+        right = f"POST {facts.LISTEN_V1} (pre-recorded)"
+    if right is None and status != 400:
+        return None
     if right is None:
-        if "not supported on the" in text and ("/v1/listen" in text or "/v2/speak" in text):
-            guess = "/v2/listen" if "/v1/listen" in text else "/v1/speak"
+        if "not supported on the" in text and (facts.LISTEN_V1 in text or facts.SPEAK_V2 in text):
+            guess = facts.LISTEN_V2 if facts.LISTEN_V1 in text else facts.SPEAK_V1
             right = endpoint_for_wrong_family(combo) or guess
         else:
             family_right = endpoint_for_wrong_family(combo)
@@ -475,6 +645,13 @@ def judge_bad_request(status: int, words: Words, observation: Observation, combo
                           "and it is not read as a denial.", words, combo)
     pairs = request_parameters(observation, combo)
     sent = _unique(name for name, _ in pairs)
+    if combo.surface.family in (Family.STT, Family.FLUX) and any(w in message.lower() for w in facts.UNDECODABLE_AUDIO):
+        return _j(V.MALFORMED_REQUEST, f"{said}: the audio could not be decoded; not an entitlement problem.", words,
+                  combo, cause_hint="undecodable_audio")
+    if any(p.search(message) for p in facts.LANGUAGE_REFUSALS):
+        return _j(V.MALFORMED_REQUEST, f"{said}: {combo.model or 'this model'} does not offer the language asked "
+                  "for; this is not an entitlement problem.", words, combo, parameter="language",
+                  cause_hint="unsupported_language")
     parameter = parameter_from_words(message, sent) or suspicious_parameter(pairs)
     named = f" (parameter `{parameter}`)" if parameter else ""
     return _j(V.MALFORMED_REQUEST, f"{said}: the request itself is malformed{named}; this is not "
@@ -511,19 +688,37 @@ def judge_stream(observation: Observation, combo: Combo) -> Judgement:
         if "unknown variant" in reason.lower():
             return _j(V.MALFORMED_REQUEST, f'Deepgram closed the stream: "{_bounded(reason)}"; '
                               "a client message was malformed.", Words(message=reason), combo)
+        useless = judge_accepted_output(observation, combo)
+        if useless is not None:
+            return useless
         closed = "with no close code" if code is None else f"normally ({code})"
         return _j(V.ENTITLED, f"Deepgram accepted the stream (101) and it closed {closed}.",
                           Words(), combo)
     words = Words(code=str(code), message=reason or None, shape="frame")
     quoted = f' "{_bounded(reason)}"' if reason else ""
     lowered = reason.lower()
+    speech = combo.surface.family in (Family.TTS, Family.TTS_FLUX)
+    if any(w in lowered for w in facts.TTS_RATE_WINDOW):
+        return _j(V.RATE_LIMITED, f"Deepgram closed the TTS stream {code}{quoted}: too many characters in the "
+                  "rate window; inconclusive, not a denial.", words, combo, cause_hint="tts_rate_limit")
+    if not speech and any(w in lowered for w in facts.UNDECODABLE_AUDIO):
+        return _j(V.MALFORMED_REQUEST, f"Deepgram accepted the stream (101) then closed it {code}{quoted}: the "
+                  "audio it received could not be decoded; not an entitlement problem.", words, combo,
+                  cause_hint="undecodable_audio")
+    idle_in = any(w in lowered for w in facts.IDLE_NOTHING_RECEIVED)
+    idle_out = any(w in lowered for w in facts.IDLE_NOTHING_SENT)
+    if code == 1011 and (idle_in or (idle_out and not speech)):
+        what = ("it waited for audio or a message that never came" if idle_in else
+                "it produced no response within the window (it got nothing it could transcribe)")
+        # NET-0001 is the client's silence (a timeout); NET-0000 is Deepgram's (documented as the service not
+        # transmitting), so it stays a server-side verdict while the diagnosis says what to send.
+        verdict = V.TIMEOUT if idle_in else V.SERVER_ERROR
+        return _j(verdict, f"Deepgram accepted the stream (101) then closed it {code}{quoted}: {what}; "
+                  "inconclusive, not a denial.", words, combo, cause_hint="idle_timeout")
     if code in (1008, 1003, 1007, 1009) or "unknown variant" in lowered:
         return _j(V.MALFORMED_REQUEST, f"Deepgram accepted the stream (101) then closed it {code}"
                           f"{quoted}: something the client sent was refused; not an entitlement problem.",
                           words, combo)
-    if code == 1011 and ("did not receive" in lowered or "net-0001" in lowered or "net0001" in lowered):
-        return _j(V.TIMEOUT, f"Deepgram accepted the stream (101) then closed it {code}{quoted}: it "
-                          "waited for audio that never came; inconclusive.", words, combo)
     if code == 1006:
         return _j(V.NETWORK_ERROR, "Deepgram accepted the stream (101) but the connection dropped "
                           "without a close frame (1006); inconclusive.", words, combo)
@@ -532,6 +727,52 @@ def judge_stream(observation: Observation, combo: Combo) -> Judgement:
                           "a server-side failure, which says nothing about the account.", words, combo)
     return _j(V.UNRECOGNISED, f"Deepgram accepted the stream (101) then closed it {code}{quoted}, "
                       "which we do not recognise; it is not read as a denial.", words, combo)
+
+
+def _transcripts(data: Mapping[Any, Any]) -> list[str]:
+    """Every transcript in a streaming Results message or a pre-recorded response."""
+    out: list[str] = []
+    channel = data.get("channel")
+    channels = [channel] if isinstance(channel, Mapping) else []
+    results = data.get("results")
+    if isinstance(results, Mapping) and isinstance(results.get("channels"), list):
+        channels += [c for c in results["channels"] if isinstance(c, Mapping)]
+    for ch in channels:
+        for alt in ch.get("alternatives") or ():
+            if isinstance(alt, Mapping):
+                out.append(str(alt.get("transcript") or ""))
+    return out
+
+
+def judge_accepted_output(observation: Observation, combo: Combo, audio_sent: bool | None = None) -> Judgement | None:
+    """Accepted, but useless: transcripts that are all empty with a zero duration, or zero audio decoded.
+
+    Only when audio was sent (a handshake-only probe legitimately gets `duration: 0`): the caller says so,
+    or the observation's cost shows audio went out. Evidence: "Live transcriber is only returning metadata"
+    (tempo-riz/deepgram_speech_to_text #7: Metadata duration 0.0, channels 0 without encoding/sample_rate).
+    """
+    sent = audio_sent if audio_sent is not None else observation.cost.audio_seconds > 0
+    if not sent or combo.surface.family not in (Family.STT, Family.FLUX):
+        return None
+    messages = [d for d in (_frame_data(f) for f in observation.frames) if d is not None]
+    body = decode_body(observation.body)
+    if isinstance(body, Mapping):
+        messages.append(body)
+    transcripts = [t for m in messages for t in _transcripts(m)]
+    durations = []
+    for m in messages:
+        inner = m.get("metadata")
+        meta: Mapping[Any, Any] = inner if isinstance(inner, Mapping) else m
+        if str(m.get("type", "")).lower() in ("metadata", "") and isinstance(meta.get("duration"), int | float):
+            durations.append(float(meta["duration"]))
+    zero = bool(durations) and max(durations) == 0.0
+    empty = bool(transcripts) and not any(t.strip() for t in transcripts)
+    if not (zero or (empty and (zero or not durations))):
+        return None
+    what = "a zero audio duration" if zero else "only empty transcripts"
+    return _j(V.MALFORMED_REQUEST, f"Deepgram accepted the request but returned {what}: the audio was not "
+              "decodable as described (container header, encoding or sample_rate); not an entitlement problem.",
+              Words(), combo, cause_hint="undecodable_audio")
 
 
 def judge_error_frame(data: Mapping[Any, Any], combo: Combo) -> Judgement:

@@ -65,6 +65,11 @@ class PageCheck:
     evidence_text: str = ""
     screenshot: Path | None = None
     title: str = ""
+    page_width: int = 0  # document.scrollingElement.scrollWidth after load
+    viewport_width: int = 0  # window.innerWidth
+    popup: dict[str, Any] = field(default_factory=dict)  # the opened evidence box, see _BOX_JS
+    measured: dict[str, Any] = field(default_factory=dict)  # `measure` expressions, evaluated after load
+    first_screen: Path | None = None  # what a reader sees before scrolling, when asked for
 
     @property
     def ok(self) -> bool:
@@ -202,6 +207,24 @@ _TARGET_JS = """(function(sel){var el=document.querySelector(sel); if(!el) retur
 el.scrollIntoView({block:'center', inline:'center'}); var r=el.getBoundingClientRect();
 if(r.width<=0||r.height<=0) return null; return {x:r.left+r.width/2, y:r.top+r.height/2};})(%s)"""
 
+_FOCUS_JS = """(function(sel){var el=document.querySelector(sel); if(!el) return false; el.focus();
+return document.activeElement===el;})(%s)"""
+
+# The opened evidence box: inside the viewport, no sideways overflow of its own, and every element in
+# it (nested tables, rows, cells, <pre>) horizontally inside it. Vertical overflow scrolls inside the
+# box by design, so only the box itself is checked against the viewport's height.
+_BOX_JS = """(function(sel, evSel){var el=document.querySelector(sel); if(!el) return null;
+var own=el.closest('details');
+var ev=evSel ? document.querySelector(evSel) : (own ? own.querySelector('.ev') : null); if(!ev) return null;
+var b=ev.getBoundingClientRect(), W=window.innerWidth, H=window.innerHeight, out=[];
+var all=ev.querySelectorAll('*');
+for(var i=0;i<all.length;i++){var r=all[i].getBoundingClientRect(); if(r.width===0&&r.height===0) continue;
+ if(r.left<b.left-1||r.right>b.right+1){out.push(all[i].tagName.toLowerCase()+'.'+all[i].className+' '
+ +Math.round(r.left)+'..'+Math.round(r.right)+' outside '+Math.round(b.left)+'..'+Math.round(b.right));}}
+return {in_viewport: b.left>=0&&b.top>=0&&b.right<=W&&b.bottom<=H, box:[b.left,b.top,b.right,b.bottom],
+ viewport:[W,H], overflow_x: ev.scrollWidth>ev.clientWidth+1, outside: out.slice(0,10),
+ tables: ev.querySelectorAll('table').length};})(%s, %s)"""
+
 _EVIDENCE_JS = """(function(sel, evSel){var el=document.querySelector(sel); if(!el) return null;
 var own=el.closest('details');
 var ev=evSel ? document.querySelector(evSel) : (own ? own.querySelector('.ev') : null);
@@ -225,6 +248,9 @@ async def _check(
     evidence_selector: str | None,
     width: int,
     height: int,
+    measure: dict[str, str],
+    press_enter: bool,
+    first_screen: Path | None,
 ) -> PageCheck:
     url = html_path.resolve().as_uri()
     check = PageCheck(url=url)
@@ -246,6 +272,9 @@ async def _check(
                         evidence_selector,
                         width,
                         height,
+                        measure,
+                        press_enter,
+                        first_screen,
                     )
                 finally:
                     cdp.reader.cancel()
@@ -266,6 +295,9 @@ async def _drive(
     evidence_selector: str | None,
     width: int,
     height: int,
+    measure: dict[str, str],
+    press_enter: bool,
+    first_screen: Path | None,
 ) -> None:
     target = await cdp.send("Target.createTarget", {"url": "about:blank"})
     attached = await cdp.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})
@@ -285,8 +317,29 @@ async def _drive(
     for sel in visible_selectors:
         check.visible[sel] = bool(await cdp.evaluate(session, _VISIBLE_JS % json.dumps(sel)))
 
+    check.page_width = int(await cdp.evaluate(session, "document.scrollingElement.scrollWidth") or 0)
+    check.viewport_width = int(await cdp.evaluate(session, "window.innerWidth") or 0)
+    for name, expr in measure.items():
+        check.measured[name] = await cdp.evaluate(session, expr)
+    if first_screen is not None:
+        shot0 = await cdp.send("Page.captureScreenshot", {"format": "png"}, session, timeout=STEP_TIMEOUT_S * 2)
+        first_screen.parent.mkdir(parents=True, exist_ok=True)
+        first_screen.write_bytes(base64.b64decode(shot0["data"]))
+        check.first_screen = first_screen
+
     point = await cdp.evaluate(session, _TARGET_JS % json.dumps(click_selector))
-    if point:
+    if point and press_enter:
+        # Keyboard only: the target must take focus, then Enter must open it (as a reader without a mouse).
+        focused = await cdp.evaluate(session, _FOCUS_JS % json.dumps(click_selector))
+        check.clicked = bool(focused)
+        if focused:
+            for kind in ("keyDown", "keyUp"):
+                params: dict[str, Any] = {"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+                if kind == "keyDown":
+                    params["text"] = "\r"
+                await cdp.send("Input.dispatchKeyEvent", params, session)
+            await asyncio.sleep(0.3)
+    elif point:
         check.clicked = True
         for kind in ("mousePressed", "mouseReleased"):
             await cdp.send(
@@ -295,11 +348,15 @@ async def _drive(
                 session,
             )
         await asyncio.sleep(0.3)
+    if point:
         expr = _EVIDENCE_JS % (json.dumps(click_selector), json.dumps(evidence_selector))
         state = await cdp.evaluate(session, expr) or {}
         check.opened = bool(state.get("open"))
         check.evidence_visible = bool(state.get("visible"))
         check.evidence_text = str(state.get("text") or "")
+        check.popup = (
+            await cdp.evaluate(session, _BOX_JS % (json.dumps(click_selector), json.dumps(evidence_selector))) or {}
+        )
 
     metrics = await cdp.send("Page.getLayoutMetrics", session=session)
     size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
@@ -342,11 +399,17 @@ def check_page(
     height: int = 900,
     overall_timeout: float = 90.0,
     chromium: str | None = None,
+    measure: dict[str, str] | None = None,
+    press_enter: bool = False,
+    first_screen: str | os.PathLike[str] | None = None,
 ) -> PageCheck:
     """Open `html_path` in headless chromium, check it, click `click_selector`, write a screenshot.
 
     After the click, the evidence checked is `evidence_selector` if given (e.g. `#cell-4 .ev` after
     clicking a diagnosis link), else the `.ev` of the <details> around the clicked element.
+    `measure` maps names to JS expressions evaluated after load (results in `PageCheck.measured`);
+    `press_enter` focuses the target and presses Enter instead of clicking (keyboard access);
+    `first_screen` also saves the viewport as loaded (what a reader sees before scrolling).
 
     Raises RuntimeError when chromium is missing (callers decide whether that is a skip or a failure)
     and TimeoutError when the whole check exceeds `overall_timeout`.
@@ -363,6 +426,9 @@ def check_page(
         evidence_selector,
         width,
         height,
+        dict(measure or {}),
+        press_enter,
+        Path(first_screen) if first_screen is not None else None,
     )
     return asyncio.run(asyncio.wait_for(coro, overall_timeout))
 

@@ -70,3 +70,17 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     assert info.value.file == str(bad)
     with pytest.raises(ConfigError, match="file not found"):
         load_fake_config(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("knob", ["keywords_on_nova3", "comma_joined_lists", "undecodable_stream_audio",
+                                  "flux_keepalive", "jwt_on_manage"])
+def test_every_choice_knob_refuses_an_unknown_value(knob: str) -> None:
+    with pytest.raises(ConfigError, match=f"fidelity.{knob}: unknown value 'nope'"):
+        config(fidelity={knob: "nope"})
+
+
+@pytest.mark.parametrize("fidelity", [{"keyterm_max_tokens": -1}, {"keyterm_max_tokens": 1.5},
+                                      {"flux_keyterm_max_chars": "100"}, {"keyterm_limit": 5}])
+def test_new_vocabulary_knobs_are_validated(fidelity: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match="fidelity"):
+        config(fidelity=fidelity)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import fields
+from typing import Any
 
 import httpx
 import pytest
 from fake_kit import TIMEOUT, WsResult, body_json, config, http, running, token, wav, ws_session
 from websockets.asyncio.client import connect
+
+from dg_entitlements.fake.config import Faults
+from dg_entitlements.fake.faults import APPLIED_IN
 
 KEY = token("dgfake-test-k1")
 FLUX = "/v2/listen?model=flux-general-en&encoding=linear16&sample_rate=16000"
@@ -137,3 +142,19 @@ def test_concurrent_streams_over_the_limit_get_429() -> None:
     assert over.json_body() == {"err_code": "TOO_MANY_REQUESTS", "err_msg": "Too many requests. Please try again later",
                                 "request_id": over.headers["dg-request-id"]}
     assert again.status == 101
+
+
+# ------------------------------------------------------------------- every fault is loaded and applied
+
+def test_every_fault_field_says_where_it_is_applied() -> None:
+    """A field added to Faults without wiring it into the server would be accepted and do nothing."""
+    assert set(APPLIED_IN) == {f.name for f in fields(Faults)}
+
+
+def test_every_fault_field_loads_from_toml_by_its_type() -> None:
+    samples = {bool: True, int: 502, float: 0.5}
+    for f in fields(Faults):
+        default = getattr(Faults(), f.name)
+        value: Any = ["/v1/listen"] if isinstance(default, tuple) else samples.get(type(default), 1.0)
+        loaded = config(accounts={"acct": {"faults": {f.name: value}}}).accounts[0].faults
+        assert getattr(loaded, f.name) != default, f.name

@@ -80,8 +80,10 @@ def test_v1_empty_binary_frame_closes(fake: FakeServer) -> None:
     assert res.types()[-1] == "Metadata" and res.close_code == 1000
 
 
-def test_v1_undecodable_audio_closes_1008(fake: FakeServer) -> None:
-    res = run(fake.ws_url + "/v1/listen?model=nova-3", [b"this is not audio at all, just text bytes"])
+def test_v1_undecodable_audio_closes_1008_with_the_data_0000_knob() -> None:
+    with running(config(fidelity={"undecodable_stream_audio": "data_0000"})) as server:
+        res = asyncio.run(ws_session(server.ws_url + "/v1/listen?model=nova-3", token("dgfake-test-k1"),
+                                     send=[b"this is not audio at all, just text bytes"], first_window=0.05))
     assert res.close_code == 1008 and "dpgr.am/data0000" in res.close_reason
 
 

@@ -202,6 +202,20 @@ def test_speak_rest_returns_mp3_and_dg_headers(sdk: Sdk) -> None:
         assert b"".join(raw.data) == audio  # deterministic synthesis
 
 
+def test_speak_rest_is_streamed_chunked_as_deepgram_answers(sdk: Sdk) -> None:
+    """Deepgram answers TTS REST with `transfer-encoding: chunked` and no content-length (reference
+    §3.4: a live response in the Rust SDK, the Python SDK v4.8.1 fixture); SDKs 3.x/4.x read it as a
+    stream. The official SDK (7.x) gets the audio through its streaming iterator in several pieces."""
+    text = "A sentence long enough that its audio spans several chunks of the streamed answer."
+    client = sdk.sync()
+    with client.speak.v1.audio.with_raw_response.generate(text=text, model="aura-2-thalia-en",
+                                                           encoding="linear16", container="wav") as raw:
+        assert raw.headers.get("transfer-encoding") == "chunked"
+        assert "content-length" not in raw.headers
+        pieces = [p for p in raw.data if p]
+    assert len(pieces) > 1 and b"".join(pieces)[:4] == b"RIFF"
+
+
 def test_models_listing(sdk: Sdk) -> None:
     models = sdk.sync().manage.v1.models.list()
     assert models.stt and models.tts

@@ -11,42 +11,42 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from dg_entitlements.model import Combo, Frame, Observation, RequestSummary, Surface, Verdict
+from dg_entitlements.model import Combo, Family, Frame, Observation, RequestSummary, Surface, Verdict
 
 SURFACES: dict[str, Surface] = {
-    "listen-v1-rest": Surface("listen-v1-rest", "http", "POST", "/v1/listen", body="audio", family="stt",
+    "listen-v1-rest": Surface("listen-v1-rest", "http", "POST", "/v1/listen", body="audio", family=Family.STT,
                               title="POST /v1/listen"),
-    "listen-v1-ws": Surface("listen-v1-ws", "ws", "GET", "/v1/listen", family="stt", success_status=101,
+    "listen-v1-ws": Surface("listen-v1-ws", "ws", "GET", "/v1/listen", family=Family.STT, success_status=101,
                             title="wss /v1/listen", close_message={"type": "CloseStream"}),
-    "listen-v2-ws": Surface("listen-v2-ws", "ws", "GET", "/v2/listen", family="flux", success_status=101,
+    "listen-v2-ws": Surface("listen-v2-ws", "ws", "GET", "/v2/listen", family=Family.FLUX, success_status=101,
                             title="wss /v2/listen (Flux)", close_message={"type": "CloseStream"}),
-    "listen-v2-rest": Surface("listen-v2-rest", "http", "POST", "/v2/listen", family="flux",
+    "listen-v2-rest": Surface("listen-v2-rest", "http", "POST", "/v2/listen", family=Family.FLUX,
                               title="POST /v2/listen"),
-    "speak-v1-rest": Surface("speak-v1-rest", "http", "POST", "/v1/speak", body="json", family="tts",
+    "speak-v1-rest": Surface("speak-v1-rest", "http", "POST", "/v1/speak", body="json", family=Family.TTS,
                              title="POST /v1/speak"),
-    "speak-v1-ws": Surface("speak-v1-ws", "ws", "GET", "/v1/speak", family="tts", success_status=101,
+    "speak-v1-ws": Surface("speak-v1-ws", "ws", "GET", "/v1/speak", family=Family.TTS, success_status=101,
                            title="wss /v1/speak", close_message={"type": "Close"}),
-    "speak-v2-rest": Surface("speak-v2-rest", "http", "POST", "/v2/speak", body="json", family="tts-flux",
+    "speak-v2-rest": Surface("speak-v2-rest", "http", "POST", "/v2/speak", body="json", family=Family.TTS_FLUX,
                              title="POST /v2/speak"),
     "read-v1-rest": Surface("read-v1-rest", "http", "POST", "/v1/read", body="json", model_param=False,
-                            family="read", title="POST /v1/read"),
+                            family=Family.READ, title="POST /v1/read"),
     "agent-v1-ws": Surface("agent-v1-ws", "ws", "GET", "/v1/agent/converse", host="agent", model_param=False,
-                           family="agent", success_status=101, title="wss agent /v1/agent/converse"),
+                           family=Family.AGENT, success_status=101, title="wss agent /v1/agent/converse"),
     "models-v1": Surface("models-v1", "http", "GET", "/v1/models", auth=False, model_param=False,
-                         family="manage", title="GET /v1/models"),
+                         family=Family.MANAGE, title="GET /v1/models"),
     "project-keys-v1": Surface("project-keys-v1", "http", "GET", "/v1/projects/{project_id}/keys",
-                               model_param=False, family="manage", title="GET /v1/projects/{id}/keys"),
+                               model_param=False, family=Family.MANAGE, title="GET /v1/projects/{id}/keys"),
     "project-v1": Surface("project-v1", "http", "GET", "/v1/projects/{project_id}", model_param=False,
-                          family="manage", title="GET /v1/projects/{id}"),
+                          family=Family.MANAGE, title="GET /v1/projects/{id}"),
     "project-members-v1": Surface("project-members-v1", "http", "PUT",
                                   "/v1/projects/{project_id}/members/{member_id}/scopes", model_param=False,
-                                  family="manage", title="PUT /v1/projects/{id}/members/{m}/scopes"),
+                                  family=Family.MANAGE, title="PUT /v1/projects/{id}/members/{m}/scopes"),
     "auth-token-v1": Surface("auth-token-v1", "http", "GET", "/v1/auth/token", model_param=False,
-                             family="manage", title="GET /v1/auth/token"),
+                             family=Family.MANAGE, title="GET /v1/auth/token"),
     "auth-grant-v1": Surface("auth-grant-v1", "http", "POST", "/v1/auth/grant", body="json", model_param=False,
-                             family="manage", title="POST /v1/auth/grant"),
+                             family=Family.MANAGE, title="POST /v1/auth/grant"),
 }
 
 
@@ -76,7 +76,7 @@ class Capture:
     def observation(self) -> Observation:
         combo = self.combo()
         body: Any = None
-        kind = "empty"
+        kind: Literal["json", "text", "binary", "empty"] = "empty"
         if self.body is not None:
             try:
                 body, kind = json.loads(self.body), "json"
@@ -87,7 +87,7 @@ class Capture:
         query = "&".join(f"{k}={v}" for k, v in combo.query())
         scheme = "wss" if combo.surface.transport == "ws" else "https"
         url = f"{scheme}://api.deepgram.com{combo.surface.path}" + (f"?{query}" if query else "")
-        return Observation(status=self.status, headers=dict(self.headers), body=body, body_kind=kind,  # type: ignore[arg-type]
+        return Observation(status=self.status, headers=dict(self.headers), body=body, body_kind=kind,
                            body_size=len(self.body or ""), frames=frames, close_code=self.close_code,
                            close_reason=self.close_reason, at="2026-09-17T00:37:38Z",
                            request=RequestSummary(combo.surface.method, url, "Token"))

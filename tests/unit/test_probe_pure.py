@@ -105,3 +105,53 @@ def test_bodies_are_bounded_and_secrets_removed() -> None:
 
 def test_probe_audio_is_one_second_of_wav() -> None:
     assert wav_seconds(probe_wav()) == 1.0 and wav_seconds(b"not wav") == 0.0
+
+
+# --- issue 11: bad input is one ConfigError; headers that tell who answered; scrub before cut ---------
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://127.0.0.1:abc", "http://[::1", "http://127.0.0.1:0",
+                                 "http://user:pw@127.0.0.1", "http://127.0.0.1 :80", "http://\u200b127.0.0.1"])
+def test_bad_base_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError):
+        target_from_base_url(url)
+
+
+def test_a_base_url_error_never_echoes_the_value() -> None:
+    key = "0123456789abcdef" * 2 + "01234567"  # built at run time
+    for url in (f"https://api.deepgram.com/{key}", f"https://{key}:x@api.deepgram.com", f"ftp://{key}"):
+        with pytest.raises(ConfigError) as err:
+            target_from_base_url(url)
+        assert key not in str(err.value) and key[:10] not in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["requests=1e309", "audio=inf", "chars=nan", "requests=-inf", "audio=1e13"])
+def test_budget_numbers_out_of_range_are_config_errors(text: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_budget(text)
+
+
+def test_middlebox_headers_are_kept_bounded_and_scrubbed_first() -> None:
+    from dg_entitlements.secrets import register_secret
+
+    secret = "dgfake-header-canary-31"
+    register_secret(secret)
+    kept = allowed_headers([("Location", "http://127.0.0.1:9/x"), ("Server", "cloudflare"), ("Via", "1.1 squid"),
+                            ("Proxy-Authenticate", "Basic"), ("WWW-Authenticate", "x" * 480 + secret),
+                            ("X-Cache", "MISS"), ("CF-Ray", "8f1a"), ("x-amzn-RequestId", "r"), ("Set-Cookie", "s")])
+    assert set(kept) == {"location", "server", "via", "proxy-authenticate", "www-authenticate", "x-cache", "cf-ray",
+                         "x-amzn-requestid"}
+    assert secret[:10] not in kept["www-authenticate"] and len(kept["www-authenticate"]) <= 500
+
+
+def test_text_body_is_scrubbed_before_it_is_cut() -> None:
+    from dg_entitlements.secrets import register_secret
+
+    secret = "dgfake-body-canary-4242"
+    register_secret(secret)
+    body, kind = parse_body(("x" * 3990 + secret).encode(), "text/plain")
+    assert kind == "text" and secret[:8] not in body
+
+
+def test_oversized_and_redirect_errors_are_not_retried() -> None:
+    assert not is_transient(200, "oversized:body") and not is_transient(302, "redirect")
+    assert is_transient(None, "timeout:read")

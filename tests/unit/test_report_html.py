@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from dg_entitlements.model import Diagnosis, Outcome, Verdict
-from dg_entitlements.report.html import diagnosis_groups, render_matrix, render_page
+from dg_entitlements.report.html import render_matrix, render_page
 from dg_entitlements.report.json import read_json, write_json
 from dg_entitlements.report.sample import SAMPLE_COLUMNS, cell, sample_run
 
@@ -108,14 +108,17 @@ def test_column_titles_from_the_catalogue_and_unknown_surfaces_kept() -> None:
 
 def test_diagnosis_panel_most_serious_first_with_cells_remedy_and_ticket() -> None:
     run = sample_run()
-    groups = diagnosis_groups(run)
-    assert groups[0][0] == "not_entitled"
     html = render_matrix(run, SAMPLE_COLUMNS)
     panel = html[html.index('id="dge-diagnosis"') : html.index('class="dge-matrix"')]
-    causes = re.findall(r'data-cause="([^"]+)"', panel)
-    assert causes[0] == "not_entitled"
+    causes = re.findall(r'data-account="([^"]+)" data-cause="([^"]+)"', panel)
+    assert causes[:3] == [
+        ("payg-full", "not_entitled"),
+        ("payg-no-flux", "not_entitled"),
+        ("payg-no-flux", "unexpected_allow"),
+    ]
     assert 'href="#cell-4"' in panel and "What to do:" in panel
-    assert '<pre id="ticket-0-0"' in panel and 'data-copy="ticket-0-0"' in panel
+    assert "Entitlement leak" in panel
+    assert '<pre id="ticket-0"' in panel and 'data-copy="ticket-0"' in panel
 
 
 def test_more_serious_cause_comes_first_whatever_the_cell_order() -> None:
@@ -131,6 +134,7 @@ def test_more_serious_cause_comes_first_whatever_the_cell_order() -> None:
     )
     html = render_matrix(run)
     assert re.findall(r'data-cause="([^"]+)"', html) == ["invalid_auth", "malformed_request"]
+    assert html.count('class="dge-cause"') == 2  # one block per account x cause, not per cell
     assert "Not an entitlement problem" in html
 
 

@@ -13,7 +13,15 @@ import pytest
 from dg_entitlements import model
 from dg_entitlements.errors import ConfigError
 from dg_entitlements.model import Cell, Cost, Outcome, RunResult, Verdict
-from dg_entitlements.report.json import dumps, read_json, run_from_dict, run_to_dict, write_json
+from dg_entitlements.report.json import (
+    BODY_BOUND,
+    NOT_SERIALISED,
+    dumps,
+    read_json,
+    run_from_dict,
+    run_to_dict,
+    write_json,
+)
 from dg_entitlements.report.sample import cell, sample_run
 
 
@@ -21,6 +29,8 @@ def _walk(value: Any, seen: dict[tuple[str, str], bool]) -> None:
     """Record, per (dataclass, field), whether some instance holds a non-default value."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
+            if f.name in NOT_SERIALISED.get(type(value), ()):
+                continue  # deliberately not written (e.g. Cell.combo: the run carries RunResult.combos)
             v = getattr(value, f.name)
             default = (
                 f.default
@@ -32,6 +42,9 @@ def _walk(value: Any, seen: dict[tuple[str, str], bool]) -> None:
             _walk(v, seen)
     elif isinstance(value, (list, tuple)):
         for v in value:
+            _walk(v, seen)
+    elif isinstance(value, dict):
+        for v in value.values():
             _walk(v, seen)
 
 
@@ -83,9 +96,68 @@ def test_text_is_stable_sorted_and_indented(tmp_path: Path) -> None:
     p1, p2 = write_json(run, tmp_path / "a" / "run.json"), write_json(run, tmp_path / "b.json")
     assert p1.read_bytes() == p2.read_bytes()
     text = p1.read_text()
-    assert text.endswith("}\n") and text.startswith('{\n  "accounts"')
-    assert json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n" == text
+    assert text.endswith("}\n") and text.startswith('{\n  "accounts": [\n    {"alias":"payg-full"')
+    lines = text.splitlines()
+    start = lines.index('  "cells": [')
+    cell_lines = lines[start + 1 : lines.index("  ],", start)]
+    assert len(cell_lines) == len(run.cells)  # one cell per line: a changed cell is one changed line
+    keys = [ln.split('"')[1] for ln in lines if ln.startswith('  "')]
+    assert keys == sorted(keys)
     assert read_json(p1) == run
+
+
+def _big_body(n: int) -> dict[str, Any]:
+    return {"models": [{"name": f"model-{i}", "uuid": f"{i:032x}"} for i in range(n)]}
+
+
+def test_identical_bodies_are_stored_once_and_long_ones_are_bounded() -> None:
+    base = sample_run()
+    small = _big_body(5)  # above the inline threshold, below the bound
+    huge = _big_body(400)  # far above the bound
+    cells = tuple(
+        dataclasses.replace(c, observation=dataclasses.replace(c.observation, body=huge if i % 2 else small))
+        if c.observation
+        else c
+        for i, c in enumerate(base.cells)
+    )
+    run = dataclasses.replace(base, cells=cells)
+    d = run_to_dict(run)
+    assert len(d["bodies"]) == 2  # two distinct bodies, however many cells carry them
+    text = dumps(run)
+    assert text.count('"model-1"') == 1 and len(text) < len(json.dumps(huge)) + 20_000
+    back = run_from_dict(json.loads(text))
+    bodies = [c.observation.body for c in back.cells if c.observation]
+    assert small in bodies  # a body under the bound comes back exactly
+    cut = [b for b in bodies if isinstance(b, str)]
+    assert cut and all(len(b) < BODY_BOUND + 60 and "cut:" in b for b in cut)
+    sizes = {c.observation.body_size for c in back.cells if c.observation}
+    assert sizes == {c.observation.body_size for c in cells if c.observation}  # the real size is kept
+
+
+def test_a_dangling_body_reference_is_a_config_error(tmp_path: Path) -> None:
+    base = sample_run()
+    c0 = base.cells[0]
+    assert c0.observation
+    run = dataclasses.replace(
+        base, cells=(dataclasses.replace(c0, observation=dataclasses.replace(c0.observation, body=_big_body(5))),)
+    )
+    d = run_to_dict(run)
+    d["bodies"] = {}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ConfigError) as info:
+        read_json(path)
+    assert info.value.key == "$.cells[0].observation.body"
+
+
+def test_fields_at_their_default_are_left_out_and_come_back() -> None:
+    run = sample_run()
+    d = run_to_dict(run)
+    skipped = d["cells"][10]
+    assert "diagnosis" not in skipped and skipped["skipped_reason"]  # a None default is not written
+    assert skipped["observation"] is None  # a required field is, even when None
+    assert "combo" not in d["cells"][0]  # in-process only
+    assert run_from_dict(d) == run
 
 
 @pytest.mark.parametrize(
@@ -132,5 +204,6 @@ def test_every_dataclass_in_a_run_is_covered_by_type_hints() -> None:
     run = sample_run()
     d = run_to_dict(run)
     assert run_from_dict(d) == run
-    assert {f.name for f in dataclasses.fields(Cell)} <= set(d["cells"][0])
+    written = {k for c in d["cells"] for k in c}
+    assert {f.name for f in dataclasses.fields(Cell)} - set(NOT_SERIALISED[Cell]) <= written
     assert d["schema_version"] == model.SCHEMA_VERSION

@@ -44,3 +44,58 @@ def test_scrubber_leaves_prose_alone() -> None:
 def test_real_key_shape() -> None:
     assert looks_like_real_key(real_shaped())
     assert not looks_like_real_key("dgfake-payg-full-k1")
+
+
+# --- issue 11 item 3: every encoding, scrub before cut, the tool's own advice left alone -------------
+
+def _forms(secret: str) -> dict[str, str]:
+    import urllib.parse
+
+    raw = secret.encode()
+    return {"plain": secret, "upper": secret.upper(), "url": urllib.parse.quote(secret, safe=""),
+            "hex": raw.hex(), "HEX": raw.hex().upper(),
+            "b64@0": base64.b64encode(raw).decode(), "b64@1": base64.b64encode(b"x" + raw).decode(),
+            "b64@2": base64.b64encode(b"xy" + raw).decode(),
+            "b64url@1": base64.urlsafe_b64encode(b"x" + raw).decode().rstrip("=")}
+
+
+def test_known_secret_is_caught_in_every_encoding() -> None:
+    for secret in (real_shaped(), jwt_shaped()):
+        scrubber = Scrubber([secret])
+        for name, form in _forms(secret).items():
+            out = scrubber.scrub(f"before {form} after")
+            assert form not in out and secret not in out, (name, out)
+            assert "[redacted key#" in out, name
+
+
+def test_binary_body_is_scrubbed_as_bytes() -> None:
+    secret = "dgfake-binary-canary-77"
+    body = b"\xff\xfe\x80" + secret.encode() + b"\x00\x9f" + secret.upper().encode()
+    out = Scrubber([secret]).scrub_bytes(body)
+    assert secret.encode() not in out and secret.upper().encode() not in out
+    assert out.startswith(b"\xff\xfe\x80")  # the rest of the bytes survive unchanged
+
+
+def test_scrub_then_cut_never_leaves_a_prefix() -> None:
+    secret = real_shaped()
+    text = "x" * 30 + secret + "y" * 10
+    for limit in range(31, 70):
+        assert secret[:10] not in Scrubber([secret]).scrub_bounded(text, limit)
+
+
+def test_advice_and_placeholders_are_left_alone() -> None:
+    advice = ("send Authorization: Token <your key>; or ?api_key=<key> (never in a URL); "
+              "Sec-WebSocket-Protocol: token, <key>")
+    scrubber = Scrubber(["<your key>", "<key>", "[redacted key#12345678]"])
+    assert scrubber.scrub(advice) == advice
+
+
+def test_key_in_a_query_named_authorization_is_caught() -> None:
+    out = Scrubber().scrub("GET /v1/listen?model=nova-3&authorization=Token%20dgfake-query-canary-1")
+    assert "dgfake-query-canary-1" not in out and "model=nova-3" in out
+
+
+def test_pasted_real_key_is_recognised_however_it_was_pasted() -> None:
+    key = real_shaped()
+    for pasted in (f" {key}", f"{key}\n", key.upper(), f"Token {key}", f"\ufeff{key}", f"Bearer {jwt_shaped()}"):
+        assert looks_like_real_key(pasted), repr(pasted[:8])

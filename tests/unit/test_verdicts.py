@@ -203,3 +203,57 @@ def test_published_names() -> None:
     assert is_published_model("flux-alexis-en")
     assert not is_published_model("nova-3-genral") and not is_published_model("flux-general-fr")
     assert not is_published_model("aura-nobody-en")
+
+
+# ------------------------------------------------------------------ evidence-decided causes (issue 12.2)
+# Close reasons verbatim: NET-0001 pipecat-ai/pipecat#1113, NET-0000 deepgram/deepgram-python-sdk#509;
+# codes from https://developers.deepgram.com/docs/tts-troubleshooting-websocket-net-and-data-errors.
+NET0001 = "Deepgram did not receive audio data or a text message within the timeout window. See https://dpgr.am/net0001"
+NET0000 = "Deepgram did not provide a response message within the timeout window. See https://dpgr.am/net0000"
+
+
+@pytest.mark.parametrize(("surface", "code", "reason", "verdict", "hint"), [
+    ("listen-v1-ws", 1011, NET0001, Verdict.TIMEOUT, "idle_timeout"),
+    ("listen-v1-ws", 1011, NET0000, Verdict.SERVER_ERROR, "idle_timeout"),
+    ("listen-v1-ws", 1008, "DATA-0000", Verdict.MALFORMED_REQUEST, "undecodable_audio"),
+    ("speak-v1-ws", 1008, "DATA-0000", Verdict.MALFORMED_REQUEST, None),  # TTS: an invalid command, not audio
+    ("speak-v1-ws", 1008, "DATA-0001", Verdict.RATE_LIMITED, "tts_rate_limit"),
+    ("speak-v1-ws", 1011, "NET-0000", Verdict.SERVER_ERROR, None),  # TTS NET-0000 is an internal error
+])
+def test_stream_closes(surface: str, code: int, reason: str, verdict: Verdict, hint: str | None) -> None:
+    judgement = judge(Observation(status=101, close_code=code, close_reason=reason), combo(surface, "m"))
+    assert (judgement.verdict, judgement.cause_hint) == (verdict, hint)
+
+
+def test_words_before_status_a_405_about_streaming_is_a_wrong_endpoint() -> None:
+    body = {"err_code": "Bad Request", "err_msg": "Model whisper-large is not available for live streaming."}
+    judgement = judge(Observation(status=405, body=body), combo("listen-v1-ws", "whisper-large"))
+    assert judgement.verdict is Verdict.WRONG_ENDPOINT and judgement.right_endpoint == "POST /v1/listen (pre-recorded)"
+
+
+def test_a_bare_405_on_a_batch_only_model_stream_is_a_wrong_endpoint() -> None:
+    """deepgram/deepgram-dotnet-sdk#304: whisper-large on wss /v1/listen, only '405' came back."""
+    assert judge(Observation(status=405), combo("listen-v1-ws", "whisper-large")).verdict is Verdict.WRONG_ENDPOINT
+    assert judge(Observation(status=405), combo("listen-v1-ws", "nova-3")).cause_hint == "status_only"
+
+
+def test_remote_media_is_not_the_request_nor_an_entitlement() -> None:
+    """deepgram/deepgram-js-sdk#222, verbatim words."""
+    body = {"err_code": "Bad Request", "err_msg": "Could not determine if URL for audio download is publicly routable."}
+    judgement = judge(Observation(status=400, body=body), combo("listen-v1-rest", "nova-3"))
+    assert judgement.cause_hint == "remote_media_error" and judgement.verdict.is_inconclusive
+
+
+def test_status_only_is_marked_and_wordy_answers_are_not() -> None:
+    assert judge(Observation(status=400), combo("listen-v2-ws", "flux-general-en")).cause_hint == "status_only"
+    worded = judge(Observation(status=400, body={"err_code": "Bad Request", "err_msg": "Invalid query string."}),
+                   combo("listen-v1-rest", "nova-3"))
+    assert worded.cause_hint is None and worded.verdict is Verdict.MALFORMED_REQUEST
+
+
+def test_modern_details_reach_the_judgement() -> None:
+    body = {"category": "INVALID_JSON", "message": "Invalid JSON submitted.",
+            "details": "Json deserialize error: missing field `language`", "request_id": "uuid"}
+    judgement = judge(Observation(status=400, body=body), combo("read-v1-rest"))
+    assert judgement.details == "Json deserialize error: missing field `language`"
+    assert judgement.parameter == "language"

@@ -25,7 +25,7 @@ from ..errors import ConfigError
 from ..fsutil import atomic_write_text
 from ..probe.answers import HEADER_ALLOW, SECRET_FIELDS
 from ..probe.runner import CURRENT_ACCOUNT
-from ..secrets import scrub
+from ..secrets import scrub, scrub_bytes
 from .aliases import ALIAS_PREFIX, AliasMap, alias_project_ids
 
 HTTP_FILE = "http.yaml"
@@ -88,6 +88,8 @@ class SplitPersister:
                     merged[request_key(req.method, req.uri)] = (req, resp)
             merged.update(fresh)
             items = [merged[k] for k in sorted(merged)]
+            for _, resp in items:
+                scrub_body(resp.get("body") if isinstance(resp, dict) else None)
             text = serialize({"requests": [r for r, _ in items], "responses": [r for _, r in items]}, yamlserializer)
             text = alias_project_ids(text, alias) if cls.alias_projects else text
             atomic_write_text(path, scrub(text))
@@ -102,10 +104,44 @@ def read_http_cassette(path: Path) -> tuple[list[Any], list[Any]]:
         raise ConfigError(str(path), "", f"corrupt HTTP cassette: {exc.__class__.__name__}: {str(exc)[:120]}",
                           "re-record it (make record) or restore it from git") from None
     for i, resp in enumerate(responses):
-        if not isinstance(resp, dict) or "status" not in resp or "body" not in resp:
-            raise ConfigError(str(path), f"interactions[{i}].response", "corrupt HTTP cassette: no status/body",
+        problem = _response_problem(resp)
+        if problem:
+            raise ConfigError(str(path), f"interactions[{i}].response", f"corrupt HTTP cassette: {problem}",
                               "re-record it (make record) or restore it from git")
     return list(requests), list(responses)
+
+
+def _response_problem(resp: Any) -> str | None:
+    """What is wrong with one recorded response (vcrpy would fail on it mid-run), or None."""
+    if not isinstance(resp, dict) or "status" not in resp or "body" not in resp:
+        return "no status/body"
+    status = resp["status"]
+    code = status.get("code") if isinstance(status, dict) else None
+    if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
+        return "status.code is not an HTTP status"
+    if not isinstance(status.get("message", ""), str):
+        return "status.message is not text"
+    body = resp["body"]
+    if not isinstance(body, dict) or not isinstance(body.get("string"), (str, bytes)):
+        return "body.string is not text or bytes"
+    headers = resp.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+            for k, v in headers.items()):
+        return "headers are not name: [values]"
+    return None
+
+
+def scrub_body(body: Any) -> Any:
+    """Scrub a recorded body in place of the raw one, text or bytes (a non-UTF-8 body would be written
+    as base64 `!!binary`, where the scrubber of the written text could not see a key)."""
+    if isinstance(body, dict):
+        value = body.get("string")
+        if isinstance(value, bytes):
+            body["string"] = scrub_bytes(value)
+        elif isinstance(value, str):
+            body["string"] = scrub(value)
+    return body
 
 
 def recorded_keys(path: Path) -> set[tuple[str, str, str]]:
@@ -140,6 +176,7 @@ def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, recor
         body = response.get("body", {})
         if isinstance(body, dict) and isinstance(body.get("string"), bytes):
             body["string"] = _redact_json_bytes(body["string"])
+        scrub_body(body)
         return response
 
     def match_account(r1: VcrRequest, r2: VcrRequest) -> None:

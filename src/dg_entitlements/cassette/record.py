@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -59,15 +60,18 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
     token = PROBE_OBSERVER.set(observe)
     alias_projects = loaded.options.alias_project_ids
     vcr = make_vcr(directory, aliases, alias_map, record=True, alias_projects=alias_projects)
+    completed = False
     try:
         with vcr.use_cassette(str(directory / "http")):
             yield {"recording": True, "recorded_at": recorded_at}
+        completed = True
     finally:
         PROBE_OBSERVER.reset(token)
         host = next(iter(targets.values())).rest if targets else ""
         for alias in aliases:
-            meta = {"schema": 1, "recorded_at": recorded_at, "host": host, "tool_version": __version__,
-                    "account": alias, "mode": loaded.options.mode}
+            meta = meta_after_recording(read_meta_or_none(directory, alias), completed, recorded_at, {
+                "schema": 1, "host": host, "tool_version": __version__, "account": alias,
+                "mode": loaded.options.mode})
             path = directory / alias / WS_FILE
             merged: dict[tuple[str, str], WsStream] = {}
             if path.is_file():
@@ -77,6 +81,28 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
             text = alias_project_ids(text, alias) if alias_projects else text
             atomic_write_text(path, scrub(text))
             atomic_write_text(directory / alias / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def meta_after_recording(previous: dict[str, Any] | None, completed: bool, recorded_at: str,
+                         fields: dict[str, Any]) -> dict[str, Any]:
+    """The metadata a recording leaves. Only a recording that ran to its end stamps `recorded_at`: an
+    interrupted one (Ctrl-C, a crash) keeps the previous stamp, so stale answers are never passed off
+    as fresh; with no previous metadata it is written with `partial: true`."""
+    if completed:
+        return {**fields, "recorded_at": recorded_at}
+    if previous is not None:
+        return previous
+    return {**fields, "recorded_at": recorded_at, "partial": True}
+
+
+def read_meta_or_none(directory: Path, alias: str) -> dict[str, Any] | None:
+    """The previous metadata if it is readable; a corrupt one is replaced (this run re-records it)."""
+    from ..errors import ConfigError
+
+    try:
+        return read_meta(directory, alias)
+    except ConfigError:
+        return None
 
 
 def read_meta(directory: Path, alias: str) -> dict[str, Any] | None:
@@ -89,7 +115,19 @@ def read_meta(directory: Path, alias: str) -> dict[str, Any] | None:
         meta = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(meta, dict) or not isinstance(meta.get("recorded_at"), str):
             raise ValueError("no recorded_at")
+        parse_recorded_at(meta["recorded_at"])
         return meta
-    except (OSError, ValueError) as exc:
-        raise ConfigError(str(path), "recorded_at", f"corrupt cassette metadata: {exc}",
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(str(path), "recorded_at", f"corrupt cassette metadata: {str(exc)[:80]}",
                           "re-record it (make record) or restore it from git") from None
+
+
+def parse_recorded_at(value: Any) -> datetime:
+    """An ISO-8601 time, UTC when no zone is given; ValueError otherwise (callers turn it into ConfigError)."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("recorded_at is not an ISO-8601 time")
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("recorded_at is not an ISO-8601 time") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

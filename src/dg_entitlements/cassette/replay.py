@@ -23,7 +23,7 @@ from ..probe.request import build_request
 from ..probe.target import Target
 from .aliases import AliasMap
 from .http import HTTP_FILE, make_vcr, recorded_keys
-from .record import META_FILE, WS_FILE, alias_map_for, read_meta
+from .record import META_FILE, WS_FILE, alias_map_for, parse_recorded_at, read_meta
 from .ws import WsStream, load_ws
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def age_info(metas: dict[str, dict[str, Any]], max_age_days: int, now: datetime 
     """How old the cassettes are; past the configured age the report warns."""
     now = now or datetime.now(UTC)
     oldest = min(metas.values(), key=lambda m: m["recorded_at"])
-    recorded = datetime.fromisoformat(oldest["recorded_at"].replace("Z", "+00:00"))
+    recorded = parse_recorded_at(oldest["recorded_at"])  # checked when read (read_meta)
     age_days = round((now - recorded).total_seconds() / 86400, 1)
     info: dict[str, Any] = {"recorded_at": oldest["recorded_at"], "age_days": age_days,
                             "hosts": sorted({str(m.get("host", "")) for m in metas.values()}),

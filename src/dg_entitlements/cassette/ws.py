@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from ..model import Observation
+from ..probe.timeouts import MAX_WS_MESSAGE_BYTES
 
 SCHEMA = 1
 
@@ -72,6 +74,18 @@ def to_json(streams: list[WsStream], meta: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_iso(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return len(value) <= 64
+
+
 def _bad(path: Path, key: str, problem: str) -> ConfigError:
     return ConfigError(str(path), key, f"corrupt WebSocket cassette: {problem}",
                        "re-record it (make record) or restore it from git")
@@ -83,13 +97,15 @@ def load_ws(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], WsStream]
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise _bad(path, "", f"unreadable ({exc})") from None
-    except ValueError as exc:
-        raise _bad(path, "", f"not JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise _bad(path, "", f"not JSON ({str(exc)[:80]})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise _bad(path, "schema", f"expected schema {SCHEMA}")
     meta = data.get("meta")
     if not isinstance(meta, dict) or not isinstance(meta.get("recorded_at"), str):
         raise _bad(path, "meta.recorded_at", "missing")
+    if not _is_iso(meta["recorded_at"]):
+        raise _bad(path, "meta.recorded_at", "not an ISO-8601 time")
     streams: dict[tuple[str, str], WsStream] = {}
     raw_streams = data.get("streams")
     if not isinstance(raw_streams, list):
@@ -100,19 +116,33 @@ def load_ws(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], WsStream]
             hs = raw["handshake"]
             close = raw.get("close") or {}
             status = hs["status"]
-            if status is not None and not isinstance(status, int):
-                raise TypeError("status")
+            if status is not None and (not _is_int(status) or not 100 <= status <= 599):
+                raise TypeError("status is not an HTTP status")
             frames = tuple(raw.get("frames") or ())
             for frame in frames:
                 if frame.get("kind") not in ("text", "binary"):
                     raise ValueError("frame kind")
+                if frame["kind"] == "binary" and not (_is_int(frame.get("size", 0)) and
+                                                       0 <= frame.get("size", 0) <= MAX_WS_MESSAGE_BYTES):
+                    raise ValueError("frame size")
+                if not isinstance(frame.get("at_ms", 0), (int, float)):
+                    raise ValueError("frame at_ms")
+            code = close.get("code")
+            if code is not None and (not _is_int(code) or not 1000 <= code <= 4999):
+                raise ValueError("close code")
+            for name, value in (("path", raw["path"]), ("query", raw.get("query", "")),
+                                ("close reason", close.get("reason")), ("error", raw.get("error"))):
+                if value is not None and not isinstance(value, str):
+                    raise TypeError(f"{name} is not text")
+            if close.get("by") not in ("server", "client", None):
+                raise ValueError("close by")
             stream = WsStream(
                 path=str(raw["path"]), query=str(raw.get("query", "")), status=status,
                 headers={str(k): str(v) for k, v in dict(hs.get("headers") or {}).items()}, body=hs.get("body"),
-                frames=frames, close_code=close.get("code"), close_reason=close.get("reason"),
+                frames=frames, close_code=code, close_reason=close.get("reason"),
                 closed_by=close.get("by"), error=raw.get("error"),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _bad(path, key, f"malformed entry ({exc})") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise _bad(path, key, f"malformed entry ({str(exc)[:80]})") from None
         streams[stream.key] = stream
     return meta, streams

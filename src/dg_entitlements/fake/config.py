@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from ..catalogue import read_toml
 from ..errors import ConfigError
@@ -54,7 +54,7 @@ class FakeAccount:
 
 @dataclass(frozen=True)
 class Fidelity:
-    """Behaviour the reference leaves unverified or disputed; see the README, "Fidelity", for the reasons."""
+    """Behaviour the reference leaves unverified or disputed; docs/fidelity.md gives each knob's source."""
 
     scope_denied_status: int = 403
     nova_on_v2_listen_err_code: str = "V1_MODEL_ON_V2_LISTEN_ENDPOINT"
@@ -79,6 +79,15 @@ class Fidelity:
     tts_ws_char_window_s: float = 60.0
     jwt_on_manage: Literal["insufficient_permissions", "invalid_auth"] = "insufficient_permissions"
     echo_subprotocol: bool = True
+    # Vocabulary (fake/vocabulary.py gives the sources; 0 turns a limit off)
+    keywords_on_nova3: Literal["reject", "accept"] = "reject"
+    keyterm_max_tokens: int = 500
+    keyterm_max_count: int = 0
+    flux_keyterm_max_chars: int = 0
+    comma_joined_lists: Literal["literal", "reject"] = "literal"
+    # v1 stream audio that is no known container and has no `encoding`: "silent" accepts it and
+    # transcribes nothing (Metadata duration 0, channels 0); "data_0000" closes 1008 DATA-0000
+    undecodable_stream_audio: Literal["silent", "data_0000"] = "silent"
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,12 @@ def _str_list(value: Any, file: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _choices(cls: Any, name: str) -> tuple[str, ...]:
+    """The allowed values of a Literal-typed field, so every new choice knob is validated without a by-name list."""
+    hint = get_type_hints(cls).get(name)
+    return tuple(get_args(hint)) if get_origin(hint) is Literal else ()
+
+
 def _dataclass_table(cls: Any, raw: Any, file: str, key: str) -> dict[str, Any]:
     """Check a table against a dataclass's fields and types (bool, int, float, str, Literal)."""
     if not isinstance(raw, dict):
@@ -158,37 +173,47 @@ def _dataclass_table(cls: Any, raw: Any, file: str, key: str) -> dict[str, Any]:
                 raise _fail(file, where, f"{value!r} is negative", f"make {where} zero or more")
         elif isinstance(default, str) and not isinstance(value, str):
             raise _fail(file, where, f"expected a string, got {value!r}", f'quote {where}')
+        choices = _choices(cls, name)
+        if choices and value not in choices:
+            raise _fail(file, where, f"unknown value {value!r}", f"use one of {choices}")
         out[name] = value
     return out
+
+
+# Bounds of the numeric faults; a numeric fault missing here is refused by _faults (never left unchecked).
+FAULT_RANGES: dict[str, tuple[float, float]] = {
+    "latency_ms": (0, 600_000), "slow_close_ms": (0, 600_000), "error_rate_5xx": (0.0, 1.0),
+    "status_5xx": (500, 599), "retry_after_s": (0, 86_400),
+}
+
+
+def _fault_value(name: str, hint: Any, value: Any, file: str, where: str) -> Any:
+    """One fault's value, checked by its declared type, so a new Faults field is parsed with no new branch."""
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _fail(file, where, f"expected true or false, got {value!r}", "use true or false")
+        return value
+    if hint == tuple[str, ...]:
+        globs = _str_list(value, file, where)
+        for g in globs:
+            if not g.startswith("/"):
+                raise _fail(file, where, f"{g!r} is not a path glob", 'write it as "/v1/listen"')
+        return globs
+    numeric = {int: int, float: float, float | None: float}.get(hint)
+    if numeric is None or name not in FAULT_RANGES:
+        raise TypeError(f"Faults.{name}: no loader for {hint!r}; add it to FAULT_RANGES or _fault_value")
+    lo, hi = FAULT_RANGES[name]
+    number = _num(value, file, where, lo=lo, hi=hi, integer=numeric is int)
+    return numeric(number)
 
 
 def _faults(raw: Any, file: str, key: str) -> Faults:
     if not isinstance(raw, dict):
         raise _fail(file, key, "must be a table", f"write [{key}]")
     _check_known(raw, {f.name for f in fields(Faults)}, file, key)
-    kw: dict[str, Any] = {}
-    for name in ("reset_handshake", "malformed_error_body", "plain_text_errors", "rate_limit"):
-        if name in raw:
-            if not isinstance(raw[name], bool):
-                raise _fail(file, f"{key}.{name}", f"expected true or false, got {raw[name]!r}", "use true or false")
-            kw[name] = raw[name]
-    if "latency_ms" in raw:
-        kw["latency_ms"] = _num(raw["latency_ms"], file, f"{key}.latency_ms", lo=0, hi=600_000, integer=True)
-    if "slow_close_ms" in raw:
-        kw["slow_close_ms"] = _num(raw["slow_close_ms"], file, f"{key}.slow_close_ms", lo=0, hi=600_000, integer=True)
-    if "error_rate_5xx" in raw:
-        kw["error_rate_5xx"] = float(_num(raw["error_rate_5xx"], file, f"{key}.error_rate_5xx", lo=0.0, hi=1.0))
-    if "status_5xx" in raw:
-        kw["status_5xx"] = _num(raw["status_5xx"], file, f"{key}.status_5xx", lo=500, hi=599, integer=True)
-    if "retry_after_s" in raw:
-        kw["retry_after_s"] = float(_num(raw["retry_after_s"], file, f"{key}.retry_after_s", lo=0, hi=86_400))
-    if "never_answer" in raw:
-        globs = _str_list(raw["never_answer"], file, f"{key}.never_answer")
-        for g in globs:
-            if not g.startswith("/"):
-                raise _fail(file, f"{key}.never_answer", f"{g!r} is not a path glob", 'write it as "/v1/listen"')
-        kw["never_answer"] = globs
-    return Faults(**kw)
+    hints = get_type_hints(Faults)
+    return Faults(**{name: _fault_value(name, hints[name], value, file, f"{key}.{name}")
+                     for name, value in raw.items()})
 
 
 ACCOUNT_FIELDS = {"key", "project_id", "project_name", "role", "models", "denied_models", "credits",
@@ -240,10 +265,6 @@ def parse_fake_config(data: dict[str, Any], file: str = "<memory>") -> FakeConfi
         raise _fail(file, "server.region", f"unknown region {server.region!r}",
                     'use "global" or a region code such as "eu", "au", "in", "us"')
     fidelity_kw = _dataclass_table(Fidelity, data.get("fidelity", {}), file, "fidelity")
-    for name, allowed in (("flux_keepalive", ("error", "ignore")),
-                          ("jwt_on_manage", ("insufficient_permissions", "invalid_auth"))):
-        if name in fidelity_kw and fidelity_kw[name] not in allowed:
-            raise _fail(file, f"fidelity.{name}", f"unknown value {fidelity_kw[name]!r}", f"use one of {allowed}")
     fidelity = Fidelity(**fidelity_kw)
     raw_accounts = data.get("accounts")
     if not isinstance(raw_accounts, dict) or not raw_accounts:

@@ -16,12 +16,10 @@ from .auth import authenticate
 from .call import Call
 from .errors import insufficient_permissions, invalid_auth, method_not_allowed, not_found, payment_required
 from .errors import too_many as too_many_error
-from .faults import hang_forever, injected_error, never_answers
+from .faults import ResetConnection, at_admission
 from .routes import Endpoint, is_project_path, resolve
 
-
-class ResetConnection(Exception):
-    """The reset_handshake fault: the caller drops the TCP connection instead of answering."""
+__all__ = ["Admission", "ResetConnection", "admit", "release", "route"]
 
 
 @dataclass
@@ -76,13 +74,7 @@ async def admit(call: Call) -> Admission:
             raise too_many_error(endpoint.tts, faults.retry_after_s)
         admission.slot_project = account.project_id
     try:
-        injected = injected_error(call)
-        if injected is not None:
-            raise injected
-        if faults.reset_handshake:
-            raise ResetConnection()
-        if never_answers(call):
-            await hang_forever()
+        await at_admission(call)
     except BaseException:
         release(call, admission)
         raise

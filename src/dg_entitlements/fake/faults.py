@@ -9,6 +9,7 @@ import fnmatch
 import math
 import socket
 import struct
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .call import Call
@@ -52,6 +53,53 @@ def injected_error(call: Call) -> DgError | None:
         if math.floor(k * faults.error_rate_5xx) > math.floor((k - 1) * faults.error_rate_5xx):
             return server_error(faults.status_5xx)
     return None
+
+
+class ResetConnection(Exception):
+    """The reset_handshake fault: the caller drops the TCP connection instead of answering."""
+
+
+async def _injected_error(call: Call) -> None:
+    injected = injected_error(call)
+    if injected is not None:
+        raise injected
+
+
+async def _reset_handshake(call: Call) -> None:
+    if call.faults is not None and call.faults.reset_handshake:
+        raise ResetConnection()
+
+
+async def _never_answer(call: Call) -> None:
+    if never_answers(call):
+        await hang_forever()
+
+
+# The faults that act when a request has passed every check, in order. dispatch.admit runs them all,
+# so a new one is added here (and to APPLIED_IN), never as a by-name branch in the order of checks.
+ADMISSION_FAULTS: tuple[Callable[[Call], Awaitable[None]], ...] = (_injected_error, _reset_handshake, _never_answer)
+
+
+async def at_admission(call: Call) -> None:
+    """Raise DgError or ResetConnection, or hang, as the account's faults say; else return."""
+    for fault in ADMISSION_FAULTS:
+        await fault(call)
+
+
+# Where each field of config.Faults takes effect. tests/fake/test_faults.py checks this covers every
+# field, so a fault cannot be added to the config and then silently do nothing.
+APPLIED_IN: dict[str, str] = {
+    "latency_ms": "faults.delay, before every answer",
+    "error_rate_5xx": "faults.injected_error, at admission",
+    "status_5xx": "faults.injected_error, at admission",
+    "rate_limit": "faults.injected_error, at admission",
+    "retry_after_s": "errors.too_many, on every 429 of the account",
+    "reset_handshake": "faults._reset_handshake, at admission",
+    "never_answer": "faults._never_answer, at admission",
+    "slow_close_ms": "ws.Channel.close, before a server-initiated close",
+    "malformed_error_body": "errors.render, on every error body",
+    "plain_text_errors": "errors.render, on every error body",
+}
 
 
 def reset_connection(receive: Any) -> bool:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import audio
+from . import audio, vocabulary
 from .call import Call
 from .errors import DgError, invalid_query, no_model_access
 from .models import entitled
@@ -93,6 +93,7 @@ def pre_auth(call: Call) -> None:
 
 
 def entitle(call: Call) -> None:
+    vocabulary.check_flux(call)  # after auth, before entitlement: a key-independent 400 (one report)
     model = call.q("model") or ""
     if not entitled(call.need_account(), model):
         raise no_model_access(call.state.config.fidelity.flux_not_entitled_status)

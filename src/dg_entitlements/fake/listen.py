@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import audio
+from . import audio, vocabulary
 from .call import Call
 from .errors import (
     NO_SUCH_LANGUAGE,
@@ -59,10 +59,8 @@ def validate(call: Call) -> None:
             raise bad_query_string()
         if name == "callback" and not re.match(r"https?://", value):
             raise bad_query_string()  # JS SDK commit 80af9cb: a callback without a scheme
-    if call.q_all("keyterm"):
-        found = call.state.registry.find_stt(model or DEFAULT_MODEL)
-        if found is None or found.arch != "nova-3":
-            raise invalid_query("`keyterm` is only supported for Nova-3 and Flux. Please use `keywords` instead.")
+    found = call.state.registry.find_stt(model or DEFAULT_MODEL)
+    vocabulary.check_v1(call, found.arch if found is not None else None)
     if call.q("diarize") is not None and (call.q("diarize_model") is not None or call.q("diarize_version")):
         raise invalid_query("diarize_model cannot be used together with diarize or diarize_version.")
     if call.transport == "ws":

@@ -47,6 +47,7 @@ class V1Stream:
     last_interim_at: float = 0.0
     speech_started: bool = False
     header_seen: bool = False
+    undecodable: bool = False  # raw audio without `encoding`: accepted, nothing transcribed (docs/fidelity.md)
     last_word_end: float = 0.0
     finals: list[Any] = field(default_factory=list)
     hasher: Any = field(default_factory=hashlib.sha256)  # every byte as sent: known audio maps to known text
@@ -97,7 +98,7 @@ class V1Stream:
         out: dict[str, Any] = {
             "type": "Metadata", "transaction_key": "deprecated", "request_id": self.call.request_id,
             "sha256": "incomplete", "created": now_iso(), "duration": round(self.received_s, 6),
-            "channels": self.channels,
+            "channels": 0 if self.undecodable else self.channels,
         }
         if self.received_s > 0:  # models/model_info only when audio was processed (observed)
             out["models"] = [self.model.uuid]
@@ -126,6 +127,8 @@ class V1Stream:
     async def on_audio(self, data: bytes) -> bool:
         """Account for a chunk and emit what it triggers. False when the audio cannot be decoded."""
         self.hasher.update(data)
+        if self.undecodable:
+            return True  # the stream stays open and transcribes nothing, as live Deepgram does
         if not self.header_seen:
             self.header_seen = True
             kind = audio.sniff_container(data)
@@ -184,8 +187,13 @@ async def run(call: Call, chan: Channel) -> None:
                 await stream.finish(1000)
                 return
             if not await stream.on_audio(msg.data):
-                await chan.close(1008, fid.data_0000_reason)
-                return
+                if fid.undecodable_stream_audio == "data_0000":
+                    await chan.close(1008, fid.data_0000_reason)
+                    return
+                # Accepted but useless: only a Metadata with duration 0 and channels 0 at the end
+                # (https://github.com/tempo-riz/deepgram_speech_to_text/issues/7, raw PCM without
+                # encoding/sample_rate; https://github.com/livekit-examples/kitt/issues/9).
+                stream.undecodable = True
             continue
         payload = msg.json()
         kind = payload.get("type") if isinstance(payload, dict) else None

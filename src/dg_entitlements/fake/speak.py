@@ -8,9 +8,10 @@ unlike STT's 403.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import StreamingResponse
 
 from . import audio
 from .call import Call
@@ -118,7 +119,7 @@ async def text_of(call: Call, request: Request) -> str:
     return text
 
 
-async def speak_rest(call: Call, request: Request) -> Response:
+async def speak_rest(call: Call, request: Request) -> StreamingResponse:
     found = voice(call)
     text = await text_of(call, request)
     encoding = call.q("encoding") or "mp3"
@@ -128,4 +129,16 @@ async def speak_rest(call: Call, request: Request) -> Response:
     headers = success_headers(call, found.canonical_name, found.uuid)
     headers["dg-char-count"] = str(len(text))
     headers["dg-additional-model-uuids"] = ""
-    return Response(data, media_type=media, headers=headers)
+    # Streamed, so the answer carries `transfer-encoding: chunked` and no content-length, as Deepgram's
+    # does (reference §3.4: a live response's headers in the Rust SDK, `"transfer_encoding":"chunked"`
+    # in the Python SDK v4.8.1 fixture). SDKs 3.x/4.x read the body as a stream and break on a
+    # content-length answer.
+    return StreamingResponse(_chunks(data), media_type=media, headers=headers)
+
+
+TTS_CHUNK_BYTES = 4096
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), TTS_CHUNK_BYTES):
+        yield data[start:start + TTS_CHUNK_BYTES]

@@ -2,7 +2,13 @@
 
 Shared by the HTTP probe and the WebSocket handshake rejection, which carry the same three body
 shapes. Secret-bearing fields (a JWT from /v1/auth/grant, a created key) are replaced here, before
-anything downstream can see them.
+anything downstream can see them, and every kept string is scrubbed BEFORE it is cut to its bound
+(a key cut in half is no longer recognisable by the scrubber).
+
+Besides Deepgram's own headers, the headers that tell who answered are kept (bounded): `location`
+(a redirect), `server`, `via`, `x-cache`, `cf-ray`, `x-amzn-requestid` (a CDN, a load balancer),
+`proxy-authenticate` and `www-authenticate` (a proxy or a gateway asking for its own credentials):
+the verdict reads them to tell Deepgram's answer from a middlebox's.
 """
 
 from __future__ import annotations
@@ -11,16 +17,19 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..secrets import register_secret
+from ..secrets import bounded, register_secret
+from .timeouts import MAX_HEADER_VALUE_CHARS, MAX_KEPT_BODY_BYTES
 
 HEADER_ALLOW = (
     "dg-request-id", "dg-error", "dg-project-id", "dg-model-name", "dg-model-uuid", "dg-char-count",
     "dg-additional-model-uuids", "content-type", "retry-after", "sec-websocket-protocol", "request-id",
     "x-dg-request-id",
+    # who answered (a redirect, a proxy, a CDN, a WAF, a gateway)
+    "location", "server", "via", "proxy-authenticate", "www-authenticate", "x-cache", "cf-ray", "x-amzn-requestid",
 )
 SECRET_FIELDS = frozenset({"access_token", "key", "token", "api_key", "jwt"})
 MAX_TEXT = 4000
-MAX_JSON_BYTES = 256 * 1024
+MAX_JSON_BYTES = MAX_KEPT_BODY_BYTES
 
 
 def allowed_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -28,23 +37,26 @@ def allowed_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in items:
         low = name.lower()
         if low in HEADER_ALLOW and low not in out:
-            out[low] = value[:500]
+            out[low] = bounded(str(value), MAX_HEADER_VALUE_CHARS)
     return out
 
 
 def redact_secrets(value: Any) -> Any:
-    """Replace secret-bearing JSON fields by a marker, registering the secret for the scrubber too."""
+    """Replace secret-bearing JSON fields by a marker (registering the secret for the scrubber too)
+    and scrub every other string, so no later truncation can cut a secret in half."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            if k.lower() in SECRET_FIELDS and isinstance(v, str):
+            if isinstance(k, str) and k.lower() in SECRET_FIELDS and isinstance(v, str):
                 register_secret(v)
-                out[k] = "[redacted]"
+                out[bounded(k, MAX_TEXT)] = "[redacted]"
             else:
-                out[k] = redact_secrets(v)
+                out[bounded(k, MAX_TEXT) if isinstance(k, str) else k] = redact_secrets(v)
         return out
     if isinstance(value, list):
         return [redact_secrets(v) for v in value]
+    if isinstance(value, str):
+        return bounded(value, MAX_JSON_BYTES)
     return value
 
 
@@ -57,7 +69,7 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, str]:
     if ("json" in ctype or looks_json) and len(raw) <= MAX_JSON_BYTES:
         try:
             return redact_secrets(json.loads(raw)), "json"
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             pass
     if ctype.startswith(("audio/", "application/octet-stream")):
         return None, "binary"
@@ -65,11 +77,11 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, "binary"
-    return text[:MAX_TEXT], "text"
+    return bounded(text, MAX_TEXT), "text"
 
 
 def parse_frame_text(text: str) -> Any:
     try:
         return redact_secrets(json.loads(text))
-    except ValueError:
-        return text[:MAX_TEXT]
+    except (ValueError, RecursionError):
+        return bounded(text, MAX_TEXT)

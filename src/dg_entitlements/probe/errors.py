@@ -9,6 +9,8 @@ import ssl
 import httpx
 from websockets.exceptions import InvalidHandshake, InvalidMessage
 
+from ..secrets import bounded
+
 
 def network_error_kind(exc: BaseException, phase: str) -> str:
     """'timeout:<phase>', 'refused', 'reset', 'dns', 'tls' or 'network'."""
@@ -45,4 +47,4 @@ def network_error_kind(exc: BaseException, phase: str) -> str:
 def describe(exc: BaseException) -> str:
     """One line for the evidence: the exception's type and message, bounded."""
     msg = str(exc) or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {msg}"[:300]
+    return bounded(f"{exc.__class__.__name__}: {msg}", 300)  # scrubbed before cut: a URL may carry a key

@@ -32,6 +32,10 @@ class ProbeRequest:
     send: tuple[dict[str, Any], ...] = ()
     auth: bool = True
     auth_scheme: str = "Token"  # "Bearer" for a temporary JWT (explain reproduces the user's own scheme)
+    # explain and the proxy reproduce a user's exact request: their other headers, sent as given, and
+    # the browser form of the credential (Sec-WebSocket-Protocol: <scheme>, <key>) instead of a header.
+    headers: tuple[tuple[str, str], ...] = ()
+    auth_via: str = "header"  # "header" | "subprotocol"
     cost: Cost = Cost()
 
 

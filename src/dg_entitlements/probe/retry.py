@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+from .timeouts import MAX_PROBE_S, MAX_RUN_RETRY_S
+
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
 
 
@@ -22,13 +24,16 @@ class RetryPolicy:
     max_tries: int = 3
     base_delay_s: float = 0.5
     max_delay_s: float = 8.0
-    max_probe_s: float = 45.0  # a probe never takes longer than this, retries included
-    max_run_retry_s: float = 120.0  # all retries of a run together never sleep longer than this
+    max_probe_s: float = MAX_PROBE_S  # a probe never takes longer than this, retries included (hard bound)
+    max_run_retry_s: float = MAX_RUN_RETRY_S  # all retries of a run together never sleep longer than this
+
+
+NOT_RETRIED_ERRORS = ("oversized", "redirect")  # the same answer would come again: retrying only costs time
 
 
 def is_transient(status: int | None, error: str | None) -> bool:
     if error is not None:
-        return True
+        return not error.startswith(NOT_RETRIED_ERRORS)
     return status is not None and (status in TRANSIENT_STATUSES or 500 <= status <= 599)
 
 

@@ -27,6 +27,11 @@ from .retry import RetryBudget, RetryPolicy, backoff_delay, is_transient, parse_
 from .timeouts import Timeouts
 from .ws import ws_try
 
+MIN_TRY_S = 0.5  # a retry is not started with less than this left of the probe's deadline
+# Tries get max_probe_s minus this margin: a deadline fires a little late on a busy event loop, and
+# the bound is documented as holding exactly, recorded latencies included.
+PROBE_MARGIN_S = 0.5
+
 
 @dataclass(frozen=True)
 class ProbeJob:
@@ -75,10 +80,14 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
     started = time.perf_counter()
     fields: dict[str, Any] = {}
     while True:
+        # One deadline per probe, retries included: each try gets what is left of max_probe_s (at most
+        # its own attempt_s), so no probe outlives RetryPolicy.max_probe_s whatever the server does.
+        limit = min(settings.timeouts.attempt_s,
+                    settings.retry.max_probe_s - PROBE_MARGIN_S - (time.perf_counter() - started))
         if req.transport == "ws":
-            fields = await ws_try(req, job.key, settings.timeouts, settings.loopback)
+            fields = await ws_try(req, job.key, settings.timeouts, settings.loopback, limit_s=limit)
         else:
-            fields = await http_try(client, req, job.key)
+            fields = await http_try(client, req, job.key, limit_s=limit)
         status, error = fields.get("status"), fields.get("error")
         retry_after = parse_retry_after(fields.get("headers", {}).get("retry-after"))
         attempts.append(Attempt(status=status, error=error, latency_ms=round(fields.get("latency_ms", 0.0), 1),
@@ -87,7 +96,7 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
             break
         delay = backoff_delay(len(attempts), retry_after, settings.retry, rng)
         elapsed = time.perf_counter() - started
-        if elapsed + delay > settings.retry.max_probe_s or not budget.take(delay):
+        if elapsed + delay + MIN_TRY_S + PROBE_MARGIN_S > settings.retry.max_probe_s or not budget.take(delay):
             break
         if may_spend is not None and not may_spend(req.cost):  # a retry is on the bill too (--dg-budget)
             break

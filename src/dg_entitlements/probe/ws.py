@@ -4,6 +4,10 @@ Handshake-only by default: accepted, the first server messages read for a short 
 combination's messages sent (the agent's Settings), then the polite close message (CloseStream /
 Close) and a bounded wait for the server to close. No audio is sent, so a live probe costs nothing
 but a connection.
+
+Redirects are never followed (websockets' `connect` follows up to 10 by default, silently, to any
+origin): a 3xx is recorded as the answer with its `location`, like any refused handshake. The whole
+try runs under one deadline (probe/timeouts.py), whatever stalls: the handshake, frames or the close.
 """
 
 from __future__ import annotations
@@ -17,12 +21,19 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from ..model import Frame
-from ..secrets import ApiKey
-from .answers import allowed_headers, parse_body, parse_frame_text
+from ..secrets import ApiKey, bounded
+from .answers import MAX_TEXT, allowed_headers, parse_body, parse_frame_text
 from .errors import describe, network_error_kind
-from .http import USER_AGENT, auth_headers
+from .http import USER_AGENT, auth_headers, subprotocols, host_port
 from .request import ProbeRequest
-from .timeouts import Timeouts
+from .timeouts import MAX_HANDSHAKE_BODY_BYTES, MAX_WS_MESSAGE_BYTES, Timeouts
+
+
+class connect_no_redirect(connect):  # used like websockets' own `connect`
+    """websockets' connect, minus redirect following: the redirect itself is the answer we record."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        return exc
 
 
 def _frame(message: str | bytes, started: float) -> Frame:
@@ -50,36 +61,40 @@ async def _read_window(ws: ClientConnection, seconds: float, frames: list[Frame]
             frames.append(_frame(message, started))
 
 
-async def ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool) -> dict[str, Any]:
-    """Fields of an Observation for one try; never raises for network trouble and never hangs."""
+async def ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool,
+                 limit_s: float | None = None) -> dict[str, Any]:
+    """Fields of an Observation for one try; never raises for network trouble and never runs past
+    `limit_s` (default Timeouts.attempt_s)."""
     started = time.perf_counter()
+    limit = timeouts.attempt_s if limit_s is None else limit_s
     try:
-        async with asyncio.timeout(timeouts.attempt_s):
+        async with asyncio.timeout(limit):
             return await _ws_try(req, key, timeouts, loopback, started)
     except TimeoutError:
         return {"status": None, "error": "timeout:stalled", "latency_ms": (time.perf_counter() - started) * 1000,
-                "error_detail": f"no progress within {timeouts.attempt_s:.0f} s"}
+                "error_detail": f"no progress within {limit:.1f} s", "answered_by": host_port(req.url)}
 
 
 async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool,
                   started: float) -> dict[str, Any]:
     try:
-        ws = await connect(
+        ws = await connect_no_redirect(
             req.url, additional_headers=auth_headers(req, key), user_agent_header=USER_AGENT,
+            subprotocols=subprotocols(req, key),  # type: ignore[arg-type]
             proxy=None if loopback else True, open_timeout=timeouts.connect_s + timeouts.read_s,
-            close_timeout=timeouts.close_s, ping_interval=None, max_size=2**22, compression=None,
+            close_timeout=timeouts.close_s, ping_interval=None, max_size=MAX_WS_MESSAGE_BYTES, compression=None,
         )
     except InvalidStatus as exc:
         response = exc.response
-        raw = bytes(response.body or b"")
+        raw = bytes(response.body or b"")[:MAX_HANDSHAKE_BODY_BYTES]
         ctype = response.headers.get("content-type")
         body, kind = parse_body(raw, ctype)
         return {"status": response.status_code, "headers": allowed_headers(response.headers.raw_items()),
-                "body": body, "body_kind": kind, "body_size": len(raw), "content_type": ctype,
-                "latency_ms": (time.perf_counter() - started) * 1000}
+                "body": body, "body_kind": kind, "body_size": len(response.body or b""), "content_type": ctype,
+                "latency_ms": (time.perf_counter() - started) * 1000, "answered_by": host_port(req.url)}
     except (WebSocketException, OSError, TimeoutError) as exc:
         return {"status": None, "error": network_error_kind(exc, "handshake"), "error_detail": describe(exc),
-                "latency_ms": (time.perf_counter() - started) * 1000}
+                "latency_ms": (time.perf_counter() - started) * 1000, "answered_by": host_port(req.url)}
     latency = (time.perf_counter() - started) * 1000
     headers = allowed_headers(ws.response.headers.raw_items()) if ws.response else {}
     frames: list[Frame] = []
@@ -105,7 +120,8 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
             await ws.close()
     return {
         "status": 101, "headers": headers, "frames": tuple(frames), "close_code": ws.close_code,
-        "close_reason": ws.close_reason, "closed_by": closed_by, "error": error,
+        "close_reason": bounded(ws.close_reason, MAX_TEXT) if ws.close_reason else ws.close_reason,
+        "answered_by": host_port(req.url), "closed_by": closed_by, "error": error,
         "error_detail": "the server did not close the stream after our close message" if error else None,
         "latency_ms": latency, "body_kind": "empty",
     }

@@ -17,7 +17,6 @@ Engineering constraints, and why:
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -33,6 +32,7 @@ from dg_entitlements.model import (
     RunResult,
     Surface,
 )
+from dg_entitlements.report.escape import e
 from dg_entitlements.report.labels import (
     KIND_LABELS,
     KIND_ORDER,
@@ -44,6 +44,8 @@ from dg_entitlements.report.labels import (
     tries,
     verdict_words,
 )
+from dg_entitlements.report.overview import combo_why, render_attention, render_summary, render_traps
+from dg_entitlements.report.summary import is_trap
 from dg_entitlements.secrets import scrub
 
 BODY_EXCERPT_CHARS = 2000
@@ -57,11 +59,6 @@ _KIND_MARK = {
     "inconclusive": "? inconclusive",
     "skipped": "– skipped",
 }
-
-
-def e(value: object) -> str:
-    """Scrub, then escape: scrubbing first so a secret containing `&` or `<` is still recognised."""
-    return html.escape(scrub("" if value is None else str(value)), quote=True)
 
 
 # ------------------------------------------------------------------------------------------ columns
@@ -96,7 +93,9 @@ def _rows(cells: Iterable[Cell]) -> list[str]:
 # ------------------------------------------------------------------------------------------- header
 
 
-def _header(run: RunResult) -> str:
+def _header(run: RunResult) -> tuple[str, str]:
+    """(the header with the one-line verdict, the totals and cost): the per-account summary goes
+    between them, so the first screen answers "who lacks what" before the counts."""
     counts = run.counts()
     kinds = {k: 0 for k in KIND_ORDER}
     for cell in run.cells:
@@ -135,12 +134,15 @@ def _header(run: RunResult) -> str:
         + (f'<p class="dge-meta">{targets}</p>' if targets else "")
         + verdict
         + "".join(banners)
-        + f'<ul class="dge-totals" aria-label="Totals per outcome" title="{e(outcome_line)}">{chips}</ul>'
+        + "</header>"
+    ), (
+        '<section class="dge-totals-box" aria-label="Totals">'
+        f'<ul class="dge-totals" aria-label="Totals per outcome" title="{e(outcome_line)}">{chips}</ul>'
         f'<p class="dge-cost">Sent: <strong>{c.requests}</strong> requests, '
         f"<strong>{c.audio_seconds:g}</strong>"
         f" seconds of audio, <strong>{c.characters}</strong> characters of text to synthesize.</p>"
         + (f'<ul class="dge-notes">{notes}</ul>' if notes else "")
-        + "</header>"
+        + "</section>"
     )
 
 
@@ -189,126 +191,6 @@ def _surface_titles(columns: Sequence[tuple[str, str]]) -> dict[str, str]:
     return dict(columns)
 
 
-def diagnosis_groups(run: RunResult) -> list[tuple[str, list[Cell]]]:
-    """Cells needing attention grouped by root cause, most serious first.
-
-    Only cells that did not come out as expected are grouped (an expected denial with a diagnosis is
-    explained in its own cell, not in the panel). Groups are ordered by their highest severity, then
-    by size, then by cause id, so the order never depends on dict or set iteration.
-    """
-    groups: dict[str, list[Cell]] = {}
-    for cell in run.cells:
-        if cell.outcome is Outcome.AS_EXPECTED:
-            continue
-        cause = (
-            cell.diagnosis.cause
-            if cell.diagnosis
-            else ("skipped" if cell.outcome is Outcome.SKIPPED else "undiagnosed")
-        )
-        groups.setdefault(cause, []).append(cell)
-
-    def key(item: tuple[str, list[Cell]]) -> tuple[int, int, str]:
-        cause, cells = item
-        severity = max((c.diagnosis.severity for c in cells if c.diagnosis), default=-1)
-        return (-severity, -len(cells), cause)
-
-    return sorted(groups.items(), key=key)
-
-
-def _diagnosis_panel(run: RunResult, titles: Mapping[str, str]) -> str:
-    groups = diagnosis_groups(run)
-    ids = _cell_ids(run)
-    expected_diag = sum(1 for c in run.cells if c.outcome is Outcome.AS_EXPECTED and c.diagnosis)
-    if not groups:
-        body = '<p class="dge-none">Nothing to diagnose: every cell came out as expected.</p>'
-    else:
-        body = "".join(_cause_block(cause, cells, ids, titles, n) for n, (cause, cells) in enumerate(groups))
-    note = (
-        f'<p class="dge-meta">{expected_diag} cell(s) denied as expected also carry an explanation: open them'
-        " in the matrix.</p>"
-        if expected_diag
-        else ""
-    )
-    return (
-        '<section class="dge-diag" id="dge-diagnosis" aria-labelledby="dge-diag-h"><h3 id="dge-diag-h">'
-        f"Diagnosis: root causes, most serious first</h3>{body}{note}</section>"
-    )
-
-
-def _cause_block(cause: str, cells: list[Cell], ids: Mapping[int, str], titles: Mapping[str, str], n: int) -> str:
-    diags = [c.diagnosis for c in cells if c.diagnosis]
-    severity = max((d.severity for d in diags), default=-1)
-    entitlement = any(d.is_entitlement for d in diags)
-    heading = {"undiagnosed": "No diagnosis available", "skipped": "Not sent"}.get(cause, verdict_words(cause))
-    heading = heading[:1].upper() + heading[1:]
-    badge = ""
-    if diags and not entitlement:
-        badge = '<span class="badge not-ent">Not an entitlement problem</span>'
-    elif diags:
-        badge = '<span class="badge ent">Entitlement</span>'
-    # Distinct (title, remedy) pairs in first-seen order, each with the cells it covers.
-    subs: dict[tuple[str, str], list[Cell]] = {}
-    for cell in cells:
-        d = cell.diagnosis
-        sub = (d.title, d.remedy) if d else (_undiagnosed_title(cell), "")
-        subs.setdefault(sub, []).append(cell)
-    parts = []
-    for (title, remedy), sub_cells in subs.items():
-        links = ", ".join(
-            f'<a href="#{ids[id(c)]}" data-cell="{ids[id(c)]}" class="k-{cell_kind(c)}">{e(c.account)} · '
-            f"{e(titles.get(c.surface, c.surface))} · {e(c.variant)}</a>"
-            for c in sub_cells
-        )
-        parts.append(
-            f'<div class="sub"><p class="title">{e(title)}</p>'
-            + (f'<p class="remedy"><strong>What to do:</strong> {e(remedy)}</p>' if remedy else "")
-            + f'<p class="affects">Affects {len(sub_cells)} cell(s): {links}</p></div>'
-        )
-    tickets: list[str] = []
-    for cell in cells:
-        if cell.diagnosis and cell.diagnosis.ticket and cell.diagnosis.ticket not in tickets:
-            tickets.append(cell.diagnosis.ticket)
-    ticket_html = ""
-    if tickets:
-        items = "".join(_ticket(t, f"ticket-{n}-{i}") for i, t in enumerate(tickets))
-        opened = " open" if len(tickets) <= 2 else ""
-        ticket_html = (
-            f'<details class="tickets"{opened}><summary>Support ticket text ({len(tickets)}): '
-            "ready to send to "
-            f"Deepgram</summary>{items}</details>"
-        )
-    return (
-        f'<article class="dge-cause" data-cause="{e(cause)}" data-severity="{severity}">'
-        f'<h4>{e(heading)} <span class="count">{len(cells)} cell(s)</span> {badge}</h4>'
-        + "".join(parts)
-        + ticket_html
-        + "</article>"
-    )
-
-
-def _undiagnosed_title(cell: Cell) -> str:
-    """A plain sentence for a cell the diagnosis engine did not explain, by outcome."""
-    reason = cell.judgement.reason if cell.judgement else "no verdict was recorded"
-    if cell.outcome is Outcome.SKIPPED:
-        return f"Not sent: {cell.skipped_reason or 'no reason recorded'}"
-    if cell.outcome is Outcome.UNEXPECTED_ALLOW:
-        return (
-            f"Allowed, but the expectation was {expected_text(cell.expectation)}: the account may have "
-            "gained access, or the expectation is out of date"
-        )
-    if cell.outcome is Outcome.INCONCLUSIVE:
-        return f"No answer about the account ({reason}); run again to get one"
-    return reason
-
-
-def _ticket(text: str, tid: str) -> str:
-    return (
-        f'<div class="ticket"><pre id="{tid}" tabindex="0">{e(text)}</pre>'
-        f'<button type="button" class="copy" data-copy="{tid}" title="Copy this text to the clipboard">'
-        "Copy ticket text</button></div>"
-    )
-
-
 # ------------------------------------------------------------------------------------------- matrix
 
 
@@ -331,7 +213,7 @@ def _matrix(run: RunResult, columns: list[tuple[str, str]]) -> str:
     blocks = []
     for alias in ordered_accounts(run):
         cells = [c for c in run.cells if c.account == alias]
-        blocks.append(_account_block(alias, infos.get(alias), cells, rows_order, columns, ids))
+        blocks.append(_account_block(run, alias, infos.get(alias), cells, rows_order, columns, ids))
     return (
         '<section class="dge-matrix" aria-labelledby="dge-mx-h"><h3 id="dge-mx-h">Entitlement matrix</h3>'
         '<p class="dge-meta">Rows are models (or variants), columns are endpoints. Click a cell to see the '
@@ -341,6 +223,7 @@ def _matrix(run: RunResult, columns: list[tuple[str, str]]) -> str:
 
 
 def _account_block(
+    run: RunResult,
     alias: str,
     info: Any,
     cells: list[Cell],
@@ -367,24 +250,31 @@ def _account_block(
     for variant in (r for r in rows_order if any(c.variant == r for c in cells)):
         row_cells = [c for c in cells if c.variant == variant]
         problem = any(c.outcome is not Outcome.AS_EXPECTED or c.retried for c in row_cells)
-        tds = "".join(_td(by_pos.get((variant, n), []), t, ids) for n, t in cols)
-        body.append(f'<tr data-problem="{int(problem)}"><th scope="row">{e(variant)}</th>{tds}</tr>')
+        tds = "".join(_td(run, by_pos.get((variant, n), []), t, ids) for n, t in cols)
+        trap = any(is_trap(run, c) for c in row_cells)
+        mark = ' <span class="trapmark" title="the same for every account">shape check</span>' if trap else ""
+        body.append(
+            f'<tr data-problem="{int(problem)}" data-trap="{int(trap)}"><th scope="row">{e(variant)}{mark}</th>'
+            f"{tds}</tr>"
+        )
     return (
         f'<section class="dge-acct" data-account="{e(alias)}"><h4>Account '
         f'<span class="alias">{e(alias)}</span></h4><p class="dge-meta">{" · ".join(meta)}</p>'
         f'<p class="dge-meta">{len(cells)} cells: {e(summary)}</p>'
+        f'<div class="dge-scroll" role="region" tabindex="0" aria-label="Matrix of account {e(alias)}, '
+        'scrolls sideways">'
         f'<table class="dge-mx"><caption>Entitlements of account {e(alias)}</caption><thead><tr>'
         f'<th scope="col">Model / variant</th>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-        "</table></section>"
+        "</table></div></section>"
     )
 
 
-def _td(cells: list[Cell], column_title: str, ids: Mapping[int, str]) -> str:
+def _td(run: RunResult, cells: list[Cell], column_title: str, ids: Mapping[int, str]) -> str:
     if not cells:
         return '<td class="na" title="Not probed: this combination is not in the catalogue">·</td>'
     kinds = [cell_kind(c) for c in cells]
     retried = " retried" if any(c.retried for c in cells) else ""
-    inner = "".join(_cell(c, column_title, ids[id(c)]) for c in cells)
+    inner = "".join(_cell(run, c, column_title, ids[id(c)]) for c in cells)
     return f'<td class="k-{kinds[0]}{retried}">{inner}</td>'
 
 
@@ -410,7 +300,7 @@ def _got(cell: Cell) -> str:
     return f"{status_text(cell)} {verdict}"
 
 
-def _cell(cell: Cell, column_title: str, anchor: str) -> str:
+def _cell(run: RunResult, cell: Cell, column_title: str, anchor: str) -> str:
     kind = cell_kind(cell)
     rid = request_id(cell)
     verdict = verdict_words(cell.judgement.verdict.value) if cell.judgement else "not sent"
@@ -424,8 +314,9 @@ def _cell(cell: Cell, column_title: str, anchor: str) -> str:
         f'<summary title="{e(_cell_title(cell, column_title))}">'
         f'<span class="st">{e(status_text(cell))}</span> '
         f'<span class="vd">{e(verdict)}</span>{mark}{retry}{rid_html if rid else ""}</summary>'
-        f'<div class="ev" role="region" aria-label="Evidence for {e(cell.test_id)}">'
-        f"{_evidence(cell, column_title)}"
+        f'<div class="ev" role="dialog" aria-label="Evidence for {e(cell.test_id)}">'
+        '<button type="button" class="close" aria-label="Close the evidence">Close ✕</button>'
+        f"{_evidence(cell, column_title, combo_why(run, cell))}"
         "</div></details>"
     )
 
@@ -450,7 +341,7 @@ def _excerpt(body: Any) -> str:
     return text
 
 
-def _evidence(cell: Cell, column_title: str) -> str:
+def _evidence(cell: Cell, column_title: str, why: str = "") -> str:
     kind = cell_kind(cell)
     j = cell.judgement
     obs = cell.observation
@@ -460,6 +351,7 @@ def _evidence(cell: Cell, column_title: str) -> str:
         ("Test", f"<code>{e(cell.test_id)}</code>"),
         ("Endpoint", f"{e(column_title)} (<code>{e(cell.surface)}</code>)"),
         ("Model", e(cell.model) if cell.model else None),
+        ("Why this row", e(why) if why else None),
         (
             "Expected",
             e(expected_text(exp)) + (f' <span class="src">from {e(exp.source)}</span>' if exp.source else ""),
@@ -575,12 +467,16 @@ def render_matrix(run: RunResult, columns: Sequence[tuple[str, str]] | None = No
     them, surfaces appear in the order of the run's cells, labelled by name.
     """
     cols = _columns(run, columns)
+    head, totals = _header(run)
     fragment = (
         f'<div class="dge" id="{ROOT_ID}">'
         f"<style>{_CSS}</style>"
-        + _header(run)
+        + head
+        + render_summary(run, _cell_ids(run))
+        + totals
         + _drift(run.drift)
-        + _diagnosis_panel(run, _surface_titles(cols))
+        + render_attention(run, _cell_ids(run), _surface_titles(cols))
+        + render_traps(run, _cell_ids(run))
         + _matrix(run, cols)
         + f"<script>{_JS}</script></div>"
     )
@@ -593,81 +489,116 @@ def render_page(run: RunResult, columns: Sequence[tuple[str, str]] | None = None
     return scrub(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="color-scheme" content="light">'
+        '<meta name="color-scheme" content="light dark">'
         f"<title>{e(title)}</title></head><body>\n{render_matrix(run, columns)}\n</body></html>\n"
     )
 
 
 _CSS = """
-.dge{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433;background:#fff;
- padding:12px 16px;max-width:none}
-.dge h2{font-size:22px;margin:0 0 4px}.dge h3{font-size:18px;margin:18px 0 6px;border-bottom:1px solid #ccd}
+.dge{--fg:#1d2433;--bg:#fff;--muted:#4a5368;--line:#ccd;--soft:#f4f5f8;--head:#eef0f5;--link:#1c5cd6;
+ --allow:#d3f2dc;--allow-b:#2f8f4e;--deny:#e4eaf3;--deny-b:#7b8aa5;--ua:#ffd8a8;--ua-b:#d9480f;
+ --ud:#ffc9c9;--ud-b:#c92a2a;--inc:#fff3bf;--inc-b:#d4a200;--good:#14532d;--bad:#8a1010;
+ font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);
+ padding:12px 16px;box-sizing:border-box;max-width:100%;overflow-wrap:anywhere}
+@media (prefers-color-scheme:dark){.dge{--fg:#e6e9f0;--bg:#14171f;--muted:#a9b1c3;--line:#3a4152;
+ --soft:#1e2230;--head:#252b3a;--link:#8ab4ff;--allow:#173d26;--allow-b:#4caf6e;--deny:#262d3d;
+ --deny-b:#7b8aa5;--ua:#5a3411;--ua-b:#ff8c42;--ud:#5c1c1c;--ud-b:#ff6b6b;--inc:#4a3f10;--inc-b:#e0b000;
+ --good:#9be7b4;--bad:#ffb3b3}}
+.dge *,.dge *::before,.dge *::after{box-sizing:border-box}
+.dge a{color:var(--link)}
+.dge h2{font-size:22px;margin:0 0 4px}.dge h3{font-size:18px;margin:18px 0 6px;border-bottom:1px solid var(--line)}
 .dge h4{font-size:15px;margin:12px 0 4px}
 .dge code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-.dge .dge-meta{color:#4a5368;margin:2px 0}
+.dge .dge-meta{color:var(--muted);margin:2px 0}
 .dge .dge-verdict{font-size:17px;font-weight:700;margin:8px 0;padding:6px 10px;border-radius:4px}
-.dge .dge-verdict.good{background:#d3f2dc;color:#14532d}
-.dge .dge-verdict.bad{background:#ffd6d6;color:#8a1010}
+.dge .dge-verdict.good{background:var(--allow);color:var(--good)}
+.dge .dge-verdict.bad{background:var(--ud);color:var(--bad)}
 .dge .dge-banner{padding:8px 10px;border-radius:4px;margin:6px 0;font-weight:600}
 .dge .dge-banner.incomplete{background:#8a1010;color:#fff}
-.dge .dge-banner.cassette{background:#fff1b8;border:1px solid #d4a200;color:#5c4500}
+.dge .dge-banner.cassette{background:var(--inc);border:1px solid var(--inc-b)}
 .dge .dge-totals{list-style:none;display:flex;flex-wrap:wrap;gap:6px;padding:0;margin:8px 0}
-.dge .dge-totals li{padding:3px 8px;border-radius:12px;border:1px solid #99a}
+.dge .dge-totals li{padding:3px 8px;border-radius:12px;border:1px solid var(--line)}
 .dge .dge-totals .n{font-weight:700}
-.dge .k-allow{background:#d3f2dc;border-color:#2f8f4e}.dge .k-deny{background:#e4eaf3;border-color:#7b8aa5}
-.dge .k-unexpected_allow{background:#ffd8a8;border-color:#d9480f}
-.dge .k-unexpected_deny{background:#ffc9c9;border-color:#c92a2a}
-.dge .k-inconclusive{background:#fff3bf;border-color:#d4a200}
-.dge .k-skipped{background:#fff;border-color:#aab;border-style:dashed}
-.dge .dge-drift{border:2px solid #c92a2a;border-radius:6px;padding:4px 12px;background:#fff5f5}
-.dge .dge-drift .d-lost{color:#a61b1b;font-weight:700}.dge .dge-drift .d-gained{color:#1f6e3a}
-.dge .dge-cause{border:1px solid #ccd;border-left:6px solid #c92a2a;border-radius:4px;padding:4px 12px;
- margin:8px 0;background:#fcfcfe}
-.dge .dge-cause[data-cause=undiagnosed],.dge .dge-cause[data-cause=skipped]{border-left-color:#aab}
-.dge .dge-cause .title{font-weight:600;margin:4px 0}.dge .remedy{margin:2px 0}
-.dge .count{font-weight:400;color:#4a5368;font-size:13px}
-.dge .badge{font-size:12px;font-weight:600;padding:1px 6px;border-radius:8px;background:#e4eaf3}
-.dge .badge.not-ent{background:#e1f0ff;color:#0b4f8a}.dge .badge.ent{background:#ffe3e3;color:#8a1010}
-.dge .affects a{display:inline-block;margin:1px 2px;padding:0 4px;border-radius:3px;border:1px solid;
- color:#1d2433;text-decoration:none;font-size:12px}
-.dge .ticket{position:relative;margin:6px 0}
-.dge pre{white-space:pre-wrap;word-break:break-word;background:#f4f5f8;border:1px solid #dde;padding:6px;
- margin:2px 0;font-size:12px;max-height:22em;overflow:auto}
-.dge button.copy{font:inherit;font-size:12px;padding:2px 10px;cursor:pointer}
+.dge .k-allow{background:var(--allow);border-color:var(--allow-b)}
+.dge .k-deny{background:var(--deny);border-color:var(--deny-b)}
+.dge .k-unexpected_allow{background:var(--ua);border-color:var(--ua-b)}
+.dge .k-unexpected_deny{background:var(--ud);border-color:var(--ud-b)}
+.dge .k-inconclusive{background:var(--inc);border-color:var(--inc-b)}
+.dge .k-skipped{background:var(--bg);border-color:var(--line);border-style:dashed}
+.dge .dge-accts{list-style:none;padding:0;margin:0}
+.dge .dge-acct-line{border:1px solid var(--line);border-left:6px solid var(--allow-b);border-radius:4px;
+ padding:4px 12px;margin:8px 0}
+.dge .dge-acct-line.broken{border-left-color:var(--ud-b)}
+.dge .dge-acct-line .line{margin:2px 0}.dge .dge-acct-line .state{color:var(--muted)}
+.dge .dge-acct-line .sentence{margin:2px 0 4px}
+.dge .dge-acct-line .lbl{font-weight:600;margin-right:4px}
+.dge .items{display:inline;list-style:none;padding:0;margin:0}
+.dge .items li{display:inline-block;margin:1px 6px 1px 0}
+.dge .items a,.dge .affects a,.dge .accts a{display:inline-block;padding:0 4px;border-radius:3px;border:1px solid;
+ color:var(--fg);text-decoration:none;font-size:12px}
+.dge .where{color:var(--muted);font-size:12px}.dge .flag{color:var(--bad);font-size:12px}
+.dge .has details{display:inline}.dge .has summary{cursor:pointer;display:inline}.dge .hint{color:var(--muted)}
+.dge .dge-trap-list{list-style:none;padding:0}.dge .trap{border-left:4px solid var(--deny-b);padding:2px 10px;
+ margin:6px 0}.dge .trap.broken{border-left-color:var(--ud-b)}.dge .trap p{margin:2px 0}
+.dge .trap .why{color:var(--muted)}
+.dge .trapmark{display:block;font-family:system-ui,sans-serif;font-size:10px;font-weight:400;color:var(--muted)}
+.dge .dge-drift{border:2px solid var(--ud-b);border-radius:6px;padding:4px 12px}
+.dge .dge-drift .d-lost{color:var(--bad);font-weight:700}.dge .dge-drift .d-gained{color:var(--good)}
+.dge .dge-cause{border:1px solid var(--line);border-left:6px solid var(--ud-b);border-radius:4px;padding:4px 12px;
+ margin:8px 0}
+.dge .dge-cause[data-cause=undiagnosed],.dge .dge-cause[data-cause=skipped]{border-left-color:var(--line)}
+.dge .dge-cause[data-cause=unexpected_allow]{border-left-color:var(--ua-b)}
+.dge .title{font-weight:600;margin:4px 0}.dge .remedy{margin:2px 0}
+.dge .count{font-weight:400;color:var(--muted);font-size:13px}
+.dge .badge{font-size:12px;font-weight:600;padding:1px 6px;border-radius:8px;background:var(--deny)}
+.dge .badge.ent{background:var(--ud)}
+.dge .ticket{margin:6px 0}
+.dge pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);border:1px solid var(--line);
+ padding:6px;margin:2px 0;font-size:12px;max-height:22em;overflow:auto;color:var(--fg)}
+.dge button{font:inherit;font-size:12px;padding:2px 10px;cursor:pointer}
 .dge .dge-legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}
 .dge .sw{display:inline-block;width:14px;height:14px;border:1px solid;vertical-align:-2px;margin-right:4px}
 .dge .dge-acct{margin:10px 0 18px}.dge .alias{font-family:ui-monospace,Menlo,Consolas,monospace}
-.dge table.dge-mx{border-collapse:collapse;font-size:12px}
-.dge .dge-mx caption{text-align:left;position:absolute;left:-9999px}
-.dge .dge-mx th,.dge .dge-mx td{border:1px solid #c5cad6;padding:0;vertical-align:top}
-.dge .dge-mx thead th{background:#eef0f5;padding:4px;font-weight:600;max-width:9em;overflow-wrap:break-word}
-.dge .dge-mx tbody th{text-align:left;padding:4px 6px;background:#f6f7fa;white-space:nowrap;
+.dge .dge-scroll{max-width:100%;overflow-x:auto;border:1px solid var(--line)}
+.dge .dge-scroll:focus-visible{outline:2px solid var(--link)}
+.dge table.dge-mx{border-collapse:collapse;font-size:12px;overflow-wrap:normal}
+.dge .dge-mx>caption{text-align:left;position:absolute;left:-9999px}
+.dge .dge-mx>thead>tr>th,.dge .dge-mx>tbody>tr>th,.dge .dge-mx>tbody>tr>td{border:1px solid var(--line);padding:0;
+ vertical-align:top}
+.dge .dge-mx>thead>tr>th{background:var(--head);padding:4px;font-weight:600;max-width:9em;overflow-wrap:break-word}
+.dge .dge-mx>tbody>tr>th{text-align:left;padding:4px 6px;background:var(--soft);white-space:nowrap;
  font-family:ui-monospace,Menlo,Consolas,monospace}
-.dge .dge-mx td{position:relative;min-width:6.5em;max-width:10em}
-.dge .dge-mx td.na{color:#aab;text-align:center;background:#fafafa}
-.dge .dge-mx td.k-unexpected_deny{border:3px solid #c92a2a;font-weight:600}
-.dge .dge-mx td.k-unexpected_allow{border:3px solid #d9480f;font-weight:600}
-.dge .dge-mx td.retried{outline:2px dashed #b8860b;outline-offset:-3px}
+.dge .dge-mx>tbody>tr>td{min-width:6.5em;max-width:10em}
+.dge .dge-mx>tbody>tr>td.na{color:var(--muted);text-align:center;background:var(--bg)}
+.dge .dge-mx>tbody>tr>td.k-unexpected_deny{border:3px solid var(--ud-b);font-weight:600}
+.dge .dge-mx>tbody>tr>td.k-unexpected_allow{border:3px solid var(--ua-b);font-weight:600}
+.dge .dge-mx>tbody>tr>td.retried{outline:2px dashed #b8860b;outline-offset:-3px}
 .dge .dge-cell>summary{cursor:pointer;padding:3px 5px;list-style:none;display:block}
 .dge .dge-cell>summary::-webkit-details-marker{display:none}
-.dge .dge-cell>summary:focus-visible{outline:2px solid #1c5cd6}
+.dge .dge-cell>summary:focus-visible{outline:2px solid var(--link)}
 .dge .dge-cell .st{font-weight:700}
 .dge .dge-cell .mk,.dge .dge-cell .rt,.dge .dge-cell .rid{display:block;font-size:11px}
-.dge .dge-cell .rid{color:#4a5368;font-family:ui-monospace,Menlo,Consolas,monospace}
+.dge .dge-cell .rid{color:var(--muted);font-family:ui-monospace,Menlo,Consolas,monospace}
 .dge .dge-cell .rt{color:#7a5600;font-weight:700}
-.dge .dge-cell[open]>summary{box-shadow:inset 0 0 0 2px #1c5cd6}
-.dge .dge-cell .ev{position:absolute;z-index:20;left:0;top:100%;width:34em;max-width:90vw;background:#fff;
- border:1px solid #7b8aa5;box-shadow:0 4px 16px rgba(0,0,0,.25);padding:6px 10px;font-weight:400;
- font-size:12px}
-.dge .dge-cell.flip .ev{left:auto;right:0}
-.dge .ev dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:4px 0}
-.dge .ev dt{font-weight:600;color:#4a5368}.dge .ev dd{margin:0;word-break:break-word}
-.dge .ev ul{margin:0;padding-left:16px}.dge .src{color:#4a5368;font-size:11px}
-.dge .ev table{border-collapse:collapse;margin:4px 0;width:100%;table-layout:fixed}
-.dge .ev table td,.dge .ev table th{overflow-wrap:anywhere}.dge .ev table caption{text-align:left;font-weight:600}
-.dge .ev table td,.dge .ev table th{border:1px solid #dde;padding:1px 4px;text-align:left}
-.dge .ev .diag{border-top:1px solid #dde;margin-top:4px}
-.dge.only-problems tr[data-problem="0"]{display:none}
+.dge .dge-cell[open]>summary{box-shadow:inset 0 0 0 2px var(--link)}
+.dge .dge-cell>.ev{position:fixed;z-index:1000;left:50%;top:50%;transform:translate(-50%,-50%);
+ width:min(40em,calc(100vw - 16px));max-height:calc(100vh - 16px);overflow:auto;background:var(--bg);
+ color:var(--fg);border:1px solid var(--deny-b);box-shadow:0 6px 24px rgba(0,0,0,.35);padding:6px 10px;
+ font-weight:400;font-size:12px;white-space:normal;overflow-wrap:anywhere;text-align:left}
+.dge .ev .close{float:right;margin:0 0 4px 8px}
+.dge .ev dl{display:grid;grid-template-columns:minmax(6em,max-content) minmax(0,1fr);gap:2px 10px;margin:4px 0}
+.dge .ev dt{font-weight:600;color:var(--muted)}.dge .ev dd{margin:0;min-width:0}
+.dge .ev ul{margin:0;padding-left:16px}.dge .src{color:var(--muted);font-size:11px}
+.dge .ev table{border-collapse:collapse;margin:4px 0;width:100%;table-layout:fixed;font-size:11px}
+.dge .ev table caption{text-align:left;font-weight:600}
+.dge .ev table td,.dge .ev table th{border:1px solid var(--line);padding:1px 4px;text-align:left;
+ overflow-wrap:anywhere;vertical-align:top;min-width:0;max-width:none;position:static}
+.dge .ev .diag{border-top:1px solid var(--line);margin-top:4px}
+.dge.only-problems .dge-mx>tbody>tr[data-problem="0"]{display:none}
+@media print{.dge{--bg:#fff;--fg:#000;padding:0;font-size:11px}.dge *{print-color-adjust:exact;
+ -webkit-print-color-adjust:exact}.dge .dge-scroll{overflow:visible;border:0}.dge button,
+ .dge .only-problems{display:none}.dge .dge-cell>.ev{display:none}.dge details.tickets>*{display:block}
+ .dge .dge-cause,.dge .dge-acct-line,.dge tr{break-inside:avoid}}
 """
 
 # Progressive enhancement only: the report is complete without it (cells are <details>).
@@ -676,22 +607,24 @@ _JS = """
   var root = document.getElementById("dge-report");
   if (!root) { return; }
   function cells() { return root.querySelectorAll("details.dge-cell"); }
-  function place(d) {
-    d.classList.remove("flip");
-    var ev = d.querySelector(".ev");
-    if (ev && ev.getBoundingClientRect().right > (window.innerWidth || 0) - 8) { d.classList.add("flip"); }
-  }
   root.addEventListener("toggle", function (ev) {
     var d = ev.target;
     if (!d || !d.classList || !d.classList.contains("dge-cell") || !d.open) { return; }
     var all = cells();
     for (var i = 0; i < all.length; i++) { if (all[i] !== d && all[i].open) { all[i].open = false; } }
-    place(d);
+    var btn = d.querySelector(".ev .close");
+    if (btn) { btn.focus({preventScroll: true}); }
   }, true);
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "Escape") { return; }
     var all = cells();
-    for (var i = 0; i < all.length; i++) { all[i].open = false; }
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].open) {
+        all[i].open = false;
+        var sum = all[i].querySelector("summary");
+        if (sum) { sum.focus({preventScroll: true}); }
+      }
+    }
   });
   root.addEventListener("click", function (ev) {
     var t = ev.target;
@@ -711,7 +644,16 @@ _JS = """
       return;
     }
     var btn = t.closest("button.copy");
-    if (btn) { copy(btn); }
+    if (btn) { copy(btn); return; }
+    var close = t.closest("button.close");
+    if (close) {
+      var cell = close.closest("details.dge-cell");
+      if (cell) {
+        cell.open = false;
+        var sum = cell.querySelector("summary");
+        if (sum) { sum.focus({preventScroll: true}); }
+      }
+    }
   });
   root.addEventListener("change", function (ev) {
     var t = ev.target;

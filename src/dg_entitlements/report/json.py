@@ -6,6 +6,10 @@ a saved JSON must give the same report, so the round trip has to be lossless. Wa
 also lets a corrupt or incompatible file fail with one line naming the file, the JSON path and the fix
 (`ConfigError`), instead of a `KeyError` traceback deep in the renderer.
 
+Fields at their declared default are left out of the file and put back on read, so a new model field
+with a default round-trips with no code here, and old files stay readable when fields are added.
+Response bodies are stored once each and bounded (see BULK).
+
 A few read-only convenience keys (`counts`, `test_id`, `request_id`, ...) are written for people who
 read the file with `jq`; they are derived from the other fields and ignored on read.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import json
 import os
 import types
@@ -35,6 +40,21 @@ DERIVED: dict[type, tuple[str, ...]] = {
     model.Observation: ("request_id", "tries", "dg_error"),
 }
 
+# In-process fields that are deliberately not written: `Cell.combo` is the catalogue's object, whose
+# reader-facing part the run already carries as `RunResult.combos`. Read back as their default.
+NOT_SERIALISED: dict[type, tuple[str, ...]] = {model.Cell: ("combo",)}
+
+# Bulky free-form payloads (response bodies, stream messages). A run of thousands of cells repeats the
+# same few bodies (the model list, the same error), so they are stored once in a top-level table keyed
+# by a hash of their text (`"bodies": {hash: body}`), referenced as {BODY_REF: hash}; one longer than
+# BODY_BOUND characters is cut to that bound (its size stays in `body_size`), which keeps the file
+# small enough to attach to a ticket or a CI artefact.
+BULK: dict[type, tuple[str, ...]] = {model.Observation: ("body",), model.Frame: ("data",)}
+BODIES_KEY = "bodies"
+BODY_REF = "$body"
+BODY_BOUND = 2000  # the HTML shows the same excerpt (report.html.BODY_EXCERPT_CHARS)
+INLINE_BELOW = 160  # shorter bodies stay inline: a reference would not save anything
+
 
 class _Invalid(Exception):
     """Internal: a value that does not fit its type; carries the JSON path for the one-line error."""
@@ -49,15 +69,56 @@ class _Invalid(Exception):
 
 
 def run_to_dict(run: RunResult) -> dict[str, Any]:
-    """The run as plain JSON data: enums as their values, tuples as lists, dataclasses as objects."""
-    out = _to_plain(run)
+    """The run as plain JSON data: enums as their values, tuples as lists, dataclasses as objects,
+    bulky bodies in one de-duplicated table (see BULK)."""
+    bodies: dict[str, Any] = {}
+    out = _to_plain(run, bodies)
     assert isinstance(out, dict)
+    if bodies:
+        out[BODIES_KEY] = dict(sorted(bodies.items()))
     return out
 
 
-def _to_plain(value: Any) -> Any:
+def _at_default(f: dataclasses.Field[Any], value: Any) -> bool:
+    """True when a field holds its declared default: such fields are left out of the file (the reader
+    puts the default back), which keeps thousands of cells small without any per-field code."""
+    if f.default is not dataclasses.MISSING:
+        return bool(value == f.default) and type(value) is type(f.default)
+    if f.default_factory is not dataclasses.MISSING:
+        return bool(value == f.default_factory())
+    return False
+
+
+def _bounded(value: Any) -> Any:
+    """A body cut to BODY_BOUND characters of its JSON text when longer (a string then, with a note)."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if len(text) <= BODY_BOUND:
+        return value
+    return text[:BODY_BOUND] + f"… [cut: {len(text)} characters in all]"
+
+
+def _bulk(value: Any, bodies: dict[str, Any] | None) -> Any:
+    if value is None or bodies is None:
+        return _to_plain(value)
+    plain = _bounded(_to_plain(value))
+    text = json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
+    if len(text) < INLINE_BELOW:
+        return plain
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    bodies.setdefault(key, plain)
+    return {BODY_REF: key}
+
+
+def _to_plain(value: Any, bodies: dict[str, Any] | None = None) -> Any:
+    """Plain JSON data; with `bodies`, BULK fields go to that table and leave a reference behind."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        skip = NOT_SERIALISED.get(type(value), ())
+        bulk = BULK.get(type(value), ())
+        out = {
+            f.name: (_bulk if f.name in bulk else _to_plain)(getattr(value, f.name), bodies)
+            for f in dataclasses.fields(value)
+            if f.name not in skip and not (bodies is not None and _at_default(f, getattr(value, f.name)))
+        }
         for name in DERIVED.get(type(value), ()):
             attr = getattr(value, name)
             out[name] = _to_plain(attr() if callable(attr) else attr)
@@ -65,9 +126,9 @@ def _to_plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (list, tuple)):
-        return [_to_plain(v) for v in value]
+        return [_to_plain(v, bodies) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): _to_plain(v) for k, v in value.items()}
+        return {str(k): _to_plain(v, bodies) for k, v in value.items()}
     if isinstance(value, (frozenset, set)):
         return sorted(_to_plain(v) for v in value)
     return value
@@ -93,11 +154,34 @@ def run_from_dict(d: Any, file: str = "<run result>") -> RunResult:
             "re-run the suite with this version of dg-entitlements to produce a compatible file",
         )
     try:
+        d = _resolve_bodies(d)
         run = _from_plain(RunResult, d, "$")
     except _Invalid as exc:
         raise ConfigError(file, exc.where, exc.problem, _FIX_CORRUPT) from None
     assert isinstance(run, RunResult)
     return run
+
+
+def _resolve_bodies(d: dict[str, Any]) -> dict[str, Any]:
+    """The document with every {BODY_REF: hash} replaced by its body from the table (see BULK)."""
+    table = d.get(BODIES_KEY, {})
+    if not isinstance(table, dict):
+        raise _Invalid(f"$.{BODIES_KEY}", f"expected an object, got {_kind(table)}")
+
+    def walk(value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {BODY_REF}:
+                ref = value[BODY_REF]
+                if not isinstance(ref, str) or ref not in table:
+                    raise _Invalid(where, f"body reference {ref!r:.40} is not in ${BODIES_KEY}")
+                return table[ref]
+            return {k: walk(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    rest = {k: v for k, v in d.items() if k != BODIES_KEY}
+    return {k: walk(v, f"$.{k}") for k, v in rest.items()}
 
 
 _FIX_CORRUPT = "the file is corrupt or was edited by hand: re-run the suite to write it again"
@@ -178,6 +262,8 @@ def _dataclass_from_plain(cls: type, value: Any, where: str) -> Any:
         raise _Invalid(where, f"expected an object ({cls.__name__}), got {_kind(value)}")
     hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    skip = NOT_SERIALISED.get(cls, ())
+    fields = {n: f for n, f in fields.items() if n not in skip}
     unknown = set(value) - set(fields) - set(DERIVED.get(cls, ()))
     if unknown:
         raise _Invalid(f"{where}.{sorted(unknown)[0]}", f"unknown key in {cls.__name__}")
@@ -194,14 +280,32 @@ def _dataclass_from_plain(cls: type, value: Any, where: str) -> Any:
 
 
 def dumps(run: RunResult) -> str:
-    """Stable text: sorted keys, indent 2, UTF-8 kept readable, every string scrubbed, trailing newline.
+    """Stable text: sorted keys, one top-level key per line and one item (cell, body, combo) per line,
+    UTF-8 kept readable, every string scrubbed, trailing newline.
 
+    Why one item per line rather than a fully indented tree: indentation alone was a third of the file
+    at a few hundred cells, while one cell per line keeps `diff` and `grep` of two runs meaningful
+    (a changed cell is one changed line) and `jq .` still pretty-prints it for a person.
     Strings are scrubbed one by one before encoding (so a secret containing a quote or a backslash
     is still found), then the whole text once more as a safety net.
     """
     data = _scrub_all(run_to_dict(run))
-    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return scrub(text)
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list) and value:
+            inner = ",\n".join(f"    {_compact(v)}" for v in value)
+            parts.append(f"  {_compact(key)}: [\n{inner}\n  ]")
+        elif isinstance(value, dict) and value:
+            inner = ",\n".join(f"    {_compact(k)}: {_compact(value[k])}" for k in sorted(value))
+            parts.append(f"  {_compact(key)}: {{\n{inner}\n  }}")
+        else:
+            parts.append(f"  {_compact(key)}: {_compact(value)}")
+    return scrub("{\n" + ",\n".join(parts) + "\n}\n")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _scrub_all(value: Any) -> Any:

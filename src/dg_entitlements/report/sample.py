@@ -8,14 +8,17 @@ round trip and the renderers miss nothing. All values are fake: no key, fake req
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
+from dg_entitlements.diagnosis import SEVERITY
 from dg_entitlements.model import (
     SCHEMA_VERSION,
     AccountInfo,
     Attempt,
     Cell,
+    ComboInfo,
     ControlResult,
     Cost,
     Diagnosis,
@@ -95,6 +98,7 @@ def observation(
         cost=cost,
         request=RequestSummary("POST", url, "Token", 32000),
         at="2026-11-24T03:00:00Z",
+        answered_by="api.deepgram.com:443" if status is not None else None,
     )
 
 
@@ -115,6 +119,8 @@ def cell(
     skipped_reason: str | None = None,
     parameter: str | None = None,
     right_endpoint: str | None = None,
+    details: str | None = None,
+    cause_hint: str | None = None,
     **obs_kwargs: Any,
 ) -> Cell:
     """One cell; `verdict=None` with `outcome=SKIPPED` gives a cell that was never sent."""
@@ -131,6 +137,9 @@ def cell(
             model=variant,
             parameter=parameter,
             right_endpoint=right_endpoint,
+            details=details,
+            answered_by_deepgram=True if status is not None else None,
+            cause_hint=cause_hint,
         )
         body = {"err_code": err[0], "err_msg": err[1], "request_id": rid(n)} if err else obs_kwargs.pop("body", None)
         obs = observation(status, n, body=body, tries=tries, **obs_kwargs)
@@ -153,12 +162,13 @@ def verdict_reason(v: Verdict) -> str:
     return {Verdict.ENTITLED: "the request was accepted."}.get(v, f"{v.value.replace('_', ' ')}.")
 
 
-def not_entitled_diagnosis(account: str, model: str, n: int) -> Diagnosis:
+def not_entitled_diagnosis(account: str, model: str, n: int, candidates: tuple[str, ...] = ()) -> Diagnosis:
     return Diagnosis(
+        candidates=candidates,
         cause="not_entitled",
         title=f"Project is not entitled to `{model}`",
         remedy="Ask Deepgram to enable the model on this project, quoting the request ids below.",
-        severity=8,
+        severity=SEVERITY["not_entitled"],
         is_entitlement=True,
         evidence=(
             Evidence("err_code", "INSUFFICIENT_PERMISSIONS"),
@@ -190,7 +200,7 @@ def malformed_diagnosis() -> Diagnosis:
         cause="malformed_request",
         title="Unknown query parameter `channels` on /v2/listen",
         remedy="Remove `channels` from the URL: Flux does not take it.",
-        severity=5,
+        severity=SEVERITY["malformed_request"],
         is_entitlement=False,
         evidence=(Evidence("err_code", "INVALID_QUERY_PARAMETER"), Evidence("parameter", "channels")),
     )
@@ -249,6 +259,7 @@ def sample_run(*, complete: bool = True, with_drift: bool = True) -> RunResult:
             err=("INVALID_QUERY_PARAMETER", "Unknown query parameter: channels"),
             dg_error="unknown parameter",
             parameter="channels",
+            details="channels: unknown query parameter for Flux",
         ),
         cell(
             a,
@@ -294,7 +305,8 @@ def sample_run(*, complete: bool = True, with_drift: bool = True) -> RunResult:
             Verdict.NOT_ENTITLED,
             403,
             n=9,
-            diagnosis=not_entitled_diagnosis(b, "flux-general-multi", 9),
+            diagnosis=not_entitled_diagnosis(b, "flux-general-multi", 9, ("not_entitled", "no_such_model")),
+            cause_hint="not_entitled",
             err=("INSUFFICIENT_PERMISSIONS", "Project does not have access to the requested model."),
             dg_error="Project does not have access to the requested model",
         ),
@@ -369,8 +381,220 @@ def sample_run(*, complete: bool = True, with_drift: bool = True) -> RunResult:
             "age_days": 84,
             "warning": "cassettes are 84 days old: re-record with `make test-live --dg-record`",
         },
+        combos=sample_combos(cells),
         drift=drift,
         notes=("Control probes enabled (max 3 per failing cell).",),
+        status="broken",
+        headline="Contract broken: 3 unexpected cell(s).",
+    )
+
+
+# Rows whose outcome the catalogue fixes for every account (checks of the request shape), with the
+# catalogue-style `why` a reader sees in the report.
+SAMPLE_WHY: dict[str, tuple[str, bool]] = {
+    "listen-v2-ws::flux-general-en+channels": (
+        "Flux rejects the `channels` parameter: checks that a malformed request is not read as a denial.",
+        True,
+    ),
+    "listen-v1-rest::flux-general-en": (
+        "Flux is served on /v2/listen only: checks that the wrong endpoint is not read as a denial.",
+        True,
+    ),
+    "speak-v1-rest::aura-2-thalia-en": ("The default Aura 2 voice every TTS customer uses.", False),
+}
+
+
+def sample_combos(cells: tuple[Cell, ...]) -> dict[str, ComboInfo]:
+    """RunResult.combos for sample cells: the why, tags and trap-row flag a reader needs."""
+    out: dict[str, ComboInfo] = {}
+    for c in cells:
+        why, intrinsic = SAMPLE_WHY.get(c.combo_id, ("", False))
+        out[c.combo_id] = ComboInfo(
+            surface=c.surface,
+            model=c.model,
+            why=why,
+            tags=("trap",) if intrinsic else ("core",),
+            intrinsic=intrinsic,
+        )
+    return out
+
+
+# A wide catalogue for the "run with failures": many endpoints (so the matrix is wider than a phone or
+# a laptop screen) and models, like the shipped run.
+WIDE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("listen-v1-rest", "POST /v1/listen"),
+    ("listen-v1-ws", "wss /v1/listen"),
+    ("listen-v2-ws", "wss /v2/listen (Flux)"),
+    ("speak-v1-rest", "POST /v1/speak"),
+    ("speak-v1-ws", "wss /v1/speak"),
+    ("speak-v2-rest", "POST /v2/speak"),
+    ("speak-v2-ws", "wss /v2/speak"),
+    ("read-v1-rest", "POST /v1/read"),
+    ("agent-v1-ws", "wss agent /v1/agent/converse"),
+    ("models-v1", "GET /v1/models"),
+    ("projects-v1", "GET /v1/projects"),
+    ("project-keys-v1", "GET /v1/projects/{id}/keys"),
+    ("project-models-v1", "GET /v1/projects/{id}/models"),
+    ("auth-grant-v1", "POST /v1/auth/grant"),
+)
+_STT = ("nova-3", "nova-3-medical", "nova-2", "nova-2-phonecall", "whisper-medium", "whisper-large")
+_FLUX = ("flux-general-en", "flux-general-multi")
+_TTS = ("aura-2-thalia-en", "aura-2-celeste-es", "aura-asteria-en")
+_PLAIN = ("models-v1", "projects-v1", "project-keys-v1", "project-models-v1", "auth-grant-v1", "read-v1-rest")
+_NO_ACCESS = ("INSUFFICIENT_PERMISSIONS", "Project does not have access to the requested model.")
+_TRAPS: tuple[tuple[str, str, Verdict, int, str], ...] = (
+    (
+        "listen-v1-rest",
+        "nova-3-genral",
+        Verdict.NOT_ENTITLED,
+        403,
+        "A misspelled model: Deepgram answers 403 INSUFFICIENT_PERMISSIONS, the same as for a model the account "
+        "lacks, so this row checks the suite tells the two apart.",
+    ),
+    (
+        "listen-v1-ws",
+        "flux-general-en",
+        Verdict.WRONG_ENDPOINT,
+        400,
+        "Flux on the v1 stream: a 400 here means the wrong endpoint, not that Flux is not enabled.",
+    ),
+    (
+        "listen-v2-ws",
+        "flux-general-en+channels",
+        Verdict.MALFORMED_REQUEST,
+        400,
+        "A v1-only parameter on /v2/listen: 400 INVALID_QUERY_PARAMETER, a malformed request, never a denial.",
+    ),
+)
+
+
+def no_credits_diagnosis(account: str, model: str, n: int) -> Diagnosis:
+    return Diagnosis(
+        cause="no_credits",
+        title="The project has no credits left (402 Payment Required)",
+        remedy="Add credits or a payment method to the project; this is not an entitlement problem.",
+        severity=SEVERITY["no_credits"],
+        is_entitlement=False,
+        evidence=(Evidence("status", "402"), Evidence("err_code", "ASR_PAYMENT_REQUIRED")),
+        ticket=(
+            f"Hello Deepgram support,\n\nAccount alias {account}: a request with model={model} was refused with "
+            f"402 ASR_PAYMENT_REQUIRED (request id {rid(n)}). Could you check the project's balance?"
+        ),
+    )
+
+
+def failing_run() -> RunResult:
+    """Three accounts on a wide catalogue with the failures a reader meets: an account out of credits on
+    every paid endpoint (one cause, many cells), real lacks (Flux, Whisper), an entitlement leak, a
+    timeout, and trap rows every account gets the same way."""
+    accounts = ("payg-full", "payg-no-flux", "no-credits")
+    cells: list[Cell] = []
+    combos: dict[str, ComboInfo] = {}
+    n = 100
+
+    def add(account: str, surface: str, variant: str, **kw: Any) -> None:
+        nonlocal n
+        n += 1
+        made = cell(account, surface, variant, n=n, **kw)
+        cells.append(dataclasses.replace(made, model=None) if surface in _PLAIN else made)
+
+    for account in accounts:
+        plans = [(s, m) for s in ("listen-v1-rest", "listen-v1-ws") for m in _STT]
+        plans += [("listen-v2-ws", m) for m in _FLUX]
+        plans += [(s, m) for s in ("speak-v1-rest", "speak-v1-ws") for m in _TTS]
+        plans += [(s, "list") for s in _PLAIN]
+        for surface, variant in plans:
+            paid = surface.startswith(("listen", "speak", "read"))
+            lacks = account == "payg-no-flux" and (variant in _FLUX or variant.startswith("whisper"))
+            if account == "no-credits" and paid:
+                add(
+                    account,
+                    surface,
+                    variant,
+                    outcome=Outcome.UNEXPECTED_DENY,
+                    verdict=Verdict.PAYMENT_REQUIRED,
+                    status=402,
+                    diagnosis=no_credits_diagnosis(account, variant, n + 1),
+                    err=("ASR_PAYMENT_REQUIRED", "Project does not have enough credits for an ASR request."),
+                )
+            elif lacks and variant == "flux-general-multi":
+                add(
+                    account,
+                    surface,
+                    variant,
+                    outcome=Outcome.UNEXPECTED_ALLOW,
+                    verdict=Verdict.ENTITLED,
+                    status=101,
+                    expect=Verdict.NOT_ENTITLED,
+                    expect_status=403,
+                )
+            elif lacks:
+                add(
+                    account,
+                    surface,
+                    variant,
+                    outcome=Outcome.AS_EXPECTED,
+                    verdict=Verdict.NOT_ENTITLED,
+                    status=403,
+                    expect=Verdict.NOT_ENTITLED,
+                    expect_status=403,
+                    err=_NO_ACCESS,
+                    diagnosis=not_entitled_diagnosis(account, variant, n + 1),
+                )
+            elif account == "payg-full" and surface == "project-models-v1":
+                add(
+                    account,
+                    surface,
+                    variant,
+                    outcome=Outcome.INCONCLUSIVE,
+                    verdict=Verdict.TIMEOUT,
+                    status=None,
+                    error="timeout:read",
+                    tries=3,
+                )
+            else:
+                add(
+                    account,
+                    surface,
+                    variant,
+                    outcome=Outcome.AS_EXPECTED,
+                    verdict=Verdict.ENTITLED,
+                    status=101 if surface.endswith("-ws") else 200,
+                )
+            combos.setdefault(cells[-1].combo_id, ComboInfo(surface, cells[-1].model, "", ("core",), False))
+        for surface, variant, verdict, status, why in _TRAPS:
+            add(
+                account,
+                surface,
+                variant,
+                outcome=Outcome.AS_EXPECTED,
+                verdict=verdict,
+                status=status,
+                expect=verdict,
+                expect_status=status,
+            )
+            combos[cells[-1].combo_id] = ComboInfo(surface, variant, why, ("trap",), True)
+    total = Cost()
+    for c in cells:
+        if c.observation:
+            total = total + c.observation.cost
+    return RunResult(
+        schema_version=SCHEMA_VERSION,
+        tool_version="0.1.0",
+        mode="fake",
+        started_at="2026-11-24T03:00:00Z",
+        finished_at="2026-11-24T03:00:09Z",
+        complete=True,
+        accounts=tuple(
+            AccountInfo(a, f"key#{i:08x}", f"proj-{a}", "http://127.0.0.1:8080", "literal (fake)")
+            for i, a in enumerate(accounts)
+        ),
+        cells=tuple(cells),
+        targets={"rest": "http://127.0.0.1:8080", "ws": "ws://127.0.0.1:8080"},
+        surfaces=dict(WIDE_COLUMNS),
+        combos=combos,
+        cost=total,
+        status="broken",
     )
 
 
@@ -380,7 +604,10 @@ def main(argv: list[str]) -> int:
     from dg_entitlements.report.html import render_page
 
     out = argv[1] if len(argv) > 1 else "reports/sample-report.html"
-    atomic_write_text(out, render_page(sample_run(), SAMPLE_COLUMNS))
+    if len(argv) > 2 and argv[2] == "failing":
+        atomic_write_text(out, render_page(failing_run(), WIDE_COLUMNS))
+    else:
+        atomic_write_text(out, render_page(sample_run(), SAMPLE_COLUMNS))
     print(out)
     return 0
 

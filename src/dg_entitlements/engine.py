@@ -1,0 +1,194 @@
+"""The one owner of a run: from validated inputs to the finished RunResult, with events out.
+
+Every consumer drives a run through here and nowhere else: the pytest plugin, the CLI (`check`,
+`init`, `record`), `explain` (a run of one cell built from the user's exact request), the
+benchmarks and the test kits. The engine starts what the mode needs, plans, probes, judges,
+diagnoses, adds drift and cassette information and the run's status, and tells its handlers as it
+goes (schemathesis' shape: one engine, consumers are event handlers).
+
+Handlers are called on the event-loop thread and must be cheap; anything heavy (writing
+checkpoints) goes through `threaded`, which hands events to a background thread, so reporting never
+blocks probing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from .accounts import resolve_key
+from .cassette.aliases import replay_credential
+from .config import Loaded
+from .errors import EXIT_INTERRUPTED
+from .model import Cell, RunResult
+from .modes import ModeEnv, open_mode
+from .pipeline import RunPlan, RunState, Selected, execute, new_state, result_from_state
+from .probe.runner import ProbeSettings
+from .runstatus import RunStatus, run_status
+from .secrets import ApiKey
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    mode: str
+    total: int
+    per_account: dict[str, int]
+
+
+@dataclass(frozen=True)
+class CellFinished:
+    cell: Cell
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    result: RunResult
+    status: RunStatus
+
+
+Event = RunStarted | CellFinished | RunFinished
+Handler = Callable[[Event], None]
+
+
+class Interrupted(Exception):
+    """Carries the partial (finished, valid, marked incomplete) result up to the consumer."""
+
+    def __init__(self, partial: RunResult, status: RunStatus) -> None:
+        super().__init__("run interrupted")
+        self.partial = partial
+        self.status = status
+
+
+def all_pairs(loaded: Loaded) -> list[tuple[str, str]]:
+    return [(a.alias, c.id) for a in loaded.accounts.accounts for c in loaded.catalogue.combos]
+
+
+def keys_for(loaded: Loaded, aliases: Iterable[str]) -> dict[str, ApiKey | None]:
+    opts = loaded.options
+    keys = {alias: resolve_key(loaded.accounts.get(alias), required=opts.mode == "live") for alias in aliases}
+    if opts.mode == "replay":
+        # Cassettes are matched by alias; an account whose key is not at hand sends a stand-in.
+        keys = {alias: key or ApiKey(replay_credential(alias), "replay") for alias, key in keys.items()}
+    return keys
+
+
+def build_plan(loaded: Loaded, pairs: Sequence[tuple[str, str]], env: ModeEnv) -> RunPlan:
+    opts = loaded.options
+    combos = loaded.catalogue.by_id()
+    selected = tuple(Selected(loaded.accounts.get(alias), combos[cid]) for alias, cid in pairs)
+    aliases = sorted({alias for alias, _ in pairs})
+    loopback = all(t.is_loopback for t in env.targets.values())
+    return RunPlan(
+        mode=opts.mode, catalogue=loaded.catalogue, selected=selected, targets=env.targets,
+        keys=keys_for(loaded, aliases), settings=ProbeSettings(concurrency=opts.effective_concurrency,
+                                                               loopback=loopback),
+        controls=opts.controls, budget=loaded.budget, notes=tuple(loaded.notes) + tuple(env.notes),
+    )
+
+
+def _finalise(loaded: Loaded, result: RunResult, env: ModeEnv | None) -> tuple[RunResult, RunStatus]:
+    if env is not None and env.cassette_info:
+        result = replace(result, cassettes=dict(env.cassette_info))
+    if loaded.baseline is not None:
+        from .drift import compare
+
+        result = replace(result, drift=compare(loaded.baseline, result))
+    status = run_status(result, loaded.options.inconclusive_limit)
+    return replace(result, status=status.kind.value, headline=status.headline), status
+
+
+def run_plan(plan: RunPlan, handlers: Sequence[Handler] = (), loaded: Loaded | None = None,
+             env: ModeEnv | None = None) -> RunResult:
+    """Execute a plan in an event loop of its own (pytest tests stay synchronous and loop-free).
+    The test kits call this directly with plans of their own (targets they started themselves)."""
+    state: RunState = new_state(plan)
+    total = len(plan.selected)
+    per_account = Counter(s.account.alias for s in plan.selected)
+    emit = _emitter(handlers)
+    emit(RunStarted(plan.mode, total, dict(per_account)))
+    done = [0]
+
+    def on_cell(cell: Cell) -> None:
+        done[0] += 1
+        emit(CellFinished(cell, done[0], total))
+
+    limit = loaded.options.inconclusive_limit if loaded is not None else 0.0
+    try:
+        result = asyncio.run(execute(plan, state, on_cell))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        partial = result_from_state(plan, state, complete=False, extra_notes=["interrupted"])
+        status = run_status(partial, limit)
+        partial = replace(partial, status=status.kind.value, headline=status.headline)
+        emit(RunFinished(partial, status))
+        raise Interrupted(partial, status) from None
+    if loaded is not None:
+        result, status = _finalise(loaded, result, env)
+    else:
+        status = run_status(result, limit)
+        result = replace(result, status=status.kind.value, headline=status.headline)
+    emit(RunFinished(result, status))
+    return result
+
+
+def run(loaded: Loaded, pairs: Sequence[tuple[str, str]] | None = None,
+        handlers: Sequence[Handler] = ()) -> RunResult:
+    """One whole run of the selected (account, combination) pairs (all of them by default)."""
+    pairs = list(pairs) if pairs is not None else all_pairs(loaded)
+    with open_mode(loaded, pairs) as env:
+        plan = build_plan(loaded, pairs, env)
+        return run_plan(plan, handlers, loaded, env)
+
+
+def _emitter(handlers: Sequence[Handler]) -> Handler:
+    def emit(event: Event) -> None:
+        for handler in handlers:
+            handler(event)
+
+    return emit
+
+
+class threaded:  # noqa: N801 - used like a function: threaded(handler)
+    """Run a handler on a background thread: the event loop only enqueues. `close()` (called on
+    RunFinished) drains the queue, so the last event is handled before the run returns."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._queue: queue.SimpleQueue[Event | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name="dg-report", daemon=True)
+        self._thread.start()
+        self.error: BaseException | None = None
+
+    def _work(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is None:
+                return
+            try:
+                self._handler(event)
+            except BaseException as exc:  # surfaced by close(): a report problem must not kill probing
+                self.error = exc
+
+    def __call__(self, event: Event) -> None:
+        self._queue.put(event)
+        if isinstance(event, RunFinished):
+            self.close()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+__all__ = [
+    "EXIT_INTERRUPTED", "CellFinished", "Event", "Handler", "Interrupted", "RunFinished", "RunStarted",
+    "all_pairs", "build_plan", "run", "run_plan", "threaded",
+]

@@ -1,0 +1,304 @@
+"""Facts about Deepgram (and about what sits between a client and Deepgram) as data, with sources.
+
+Verdicts, controls and the diagnosis branch on these facts, never on path literals of their own:
+when Deepgram moves an endpoint, renames an error code or changes a limit, one line here changes
+and every rule follows. Each fact names where it comes from (a documentation page, an SDK file, a
+public issue with a verbatim capture), because /work-side notes are not shipped: the repository
+must carry its own evidence. `tests/unit/test_facts.py` checks that every product family has an
+entry and that the verdict -> diagnosis table has no hole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .model import Family
+
+# ------------------------------------------------------------------------------------------ endpoints
+# https://developers.deepgram.com/reference/speech-to-text-api/listen (v1), .../listen-v2 (Flux),
+# https://developers.deepgram.com/reference/text-to-speech-api/speak, .../read, .../voice-agent
+LISTEN_V1 = "/v1/listen"
+LISTEN_V2 = "/v2/listen"
+SPEAK_V1 = "/v1/speak"
+SPEAK_V2 = "/v2/speak"
+READ_V1 = "/v1/read"
+AGENT_V1 = "/v1/agent/converse"
+AUTH_GRANT = "/v1/auth/grant"  # https://developers.deepgram.com/docs/token-based-auth
+PROJECTS_PREFIX = "/v1/projects"  # https://developers.deepgram.com/reference/management-api
+MANAGE_HOST = "api.deepgram.com"  # regional hosts answer 404 on /v1/projects/* (observed)
+DEEPGRAM_HOST_SUFFIXES = ("deepgram.com",)  # api., api.eu., agent. ... https://developers.deepgram.com/docs/
+# Endpoints that check the query before the key (observed: a bogus key still gets the 400).
+VALIDATES_BEFORE_AUTH = frozenset({LISTEN_V2, SPEAK_V2})
+
+
+@dataclass(frozen=True)
+class FamilyFacts:
+    """What one product family is: where it lives, what a raw-audio request must carry, how streams idle."""
+
+    paths: tuple[str, ...]
+    required_parameters: frozenset[str] = frozenset()
+    # Which body a success carries: a 200 HTML page on these is never Deepgram's answer.
+    success_content: tuple[str, ...] = ("application/json",)
+    keepalive: str | None = None  # how to keep an idle stream open, None: no KeepAlive message exists
+    catalogue: str = "GET /v1/models"  # where valid model names are listed
+    model_prefixes: tuple[str, ...] = ()  # model names that belong to this family
+
+
+FAMILY_FACTS: Mapping[Family, FamilyFacts] = {
+    # https://developers.deepgram.com/docs/audio-keep-alive: `{"type":"KeepAlive"}` as a TEXT frame,
+    # every 3-5 s; raw audio needs encoding + sample_rate (https://developers.deepgram.com/docs/encoding)
+    Family.STT: FamilyFacts(paths=(LISTEN_V1,), required_parameters=frozenset({"encoding", "sample_rate"}),
+                            keepalive='send `{"type": "KeepAlive"}` as a TEXT frame every 3-5 s while no audio '
+                                      "flows (a binary frame is not a KeepAlive)",
+                            model_prefixes=("nova", "enhanced", "base", "whisper")),
+    # Flux: https://developers.deepgram.com/reference/speech-to-text/listen-flux: no KeepAlive message;
+    # the stream expects audio continuously (send silence while the user is quiet).
+    Family.FLUX: FamilyFacts(paths=(LISTEN_V2,), required_parameters=frozenset({"encoding", "sample_rate"}),
+                             keepalive=None, catalogue="flux-general-en, flux-general-multi",
+                             model_prefixes=("flux-general",)),
+    Family.TTS: FamilyFacts(paths=(SPEAK_V1,), required_parameters=frozenset({"encoding", "sample_rate"}),
+                            success_content=("audio/", "application/octet-stream"),
+                            keepalive="send text or a Flush at least every few seconds",
+                            catalogue="GET /v1/models (tts)", model_prefixes=("aura",)),
+    Family.TTS_FLUX: FamilyFacts(paths=(SPEAK_V2,), required_parameters=frozenset({"encoding", "sample_rate"}),
+                                 success_content=("audio/", "application/octet-stream"),
+                                 catalogue="GET /v2/models", model_prefixes=("flux-",)),
+    Family.READ: FamilyFacts(paths=(READ_V1,), required_parameters=frozenset({"language"})),
+    Family.AGENT: FamilyFacts(paths=(AGENT_V1,), keepalive='send `{"type": "KeepAlive"}` every 5 s '
+                              "(https://developers.deepgram.com/docs/voice-agent-keep-alive)"),
+    Family.MANAGE: FamilyFacts(paths=(PROJECTS_PREFIX, AUTH_GRANT, "/v1/models", "/v1/auth/token")),
+}
+
+# The other generation's endpoint for a model family (observed 400s, reference §5.4 C/D):
+# {"err_code":"V2_MODEL_ON_V1_LISTEN_ENDPOINT", ...} (openclaw #129452), V1_MODEL_ON_V2_SPEAK_ENDPOINT.
+WRONG_GENERATION: Mapping[tuple[str, bool], str] = {
+    (LISTEN_V2, False): LISTEN_V1,  # a non-Flux model on /v2/listen
+    (LISTEN_V1, True): LISTEN_V2,  # a Flux model on /v1/listen
+    (SPEAK_V2, False): SPEAK_V1,
+    (SPEAK_V1, True): SPEAK_V2,
+}
+# Models that Deepgram serves only pre-recorded (https://developers.deepgram.com/docs/deepgram-whisper-cloud:
+# "Whisper Cloud ... is only available for pre-recorded audio"; 405 on the stream, dotnet-sdk #304).
+BATCH_ONLY_MODEL_PREFIXES = ("whisper",)
+
+# ------------------------------------------------------------------------------------------ credentials
+# Keys go in `Authorization: Token <key>`, temporary JWTs in `Authorization: Bearer <jwt>`
+# (https://developers.deepgram.com/docs/token-based-auth); browsers use
+# `Sec-WebSocket-Protocol: token, <key>` or `bearer, <jwt>` (JS SDK AbstractLiveClient.ts).
+KEY_SCHEME = "Token"
+JWT_SCHEME = "Bearer"
+SUBPROTOCOL_SCHEMES = ("token", "bearer")
+# Query names people put a credential under; Deepgram documents none of them (reference §2.4).
+URL_KEY_PARAMETERS = ("token", "access_token", "key", "api_key", "apikey")
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+KEY_SHAPE = re.compile(r"[0-9a-f]{40}")
+
+# ------------------------------------------------------------------------------------------ Deepgram's words
+# https://developers.deepgram.com/docs/errors (403 model, 401 scope) and reference §5.
+NOT_ENTITLED_WORDS = "does not have access to the requested model"
+SCOPE_WORDS = "does not have sufficient permissions"
+FEATURE_CODES = ("unauthorized_features_requested", "requested feature")
+PAYMENT_CODES = ("payment_required",)
+# REMOTE_CONTENT_ERROR: "The remote server hosting the media failed to return valid data"
+# (deepgram-js-sdk #263); "Could not determine if URL for audio download is publicly routable." (#222)
+REMOTE_MEDIA_WORDS = ("remote_content_error", "remote server hosting the media", "url for audio download",
+                      "failed to fetch", "could not fetch", "unable to download", "could not download")
+# "Keywords are not supported for Nova-3. Please use `keyterm` instead." (EpicenterHQ/epicenter #895)
+# "`keyterm` is only supported for Nova-3 and Flux. Please use `keywords` instead." (reference §5.4 G)
+LANGUAGE_REFUSALS = (re.compile(r"no such model/language/tier combination", re.I),
+                     re.compile(r"language\b.*\bnot (supported|available)", re.I),
+                     re.compile(r"(unsupported|invalid) language", re.I))
+# 405 on a stream for a batch-only model; Deepgram's words when it gives them name streaming.
+STREAMING_REFUSAL = re.compile(r"(not (available|supported) for (live )?stream|streaming is not)", re.I)
+
+# ------------------------------------------------------------------------------------------ stream closes
+# STT: https://developers.deepgram.com/docs/stt-troubleshooting-websocket-data-and-net-errors
+# TTS: https://developers.deepgram.com/docs/tts-troubleshooting-websocket-net-and-data-errors
+# Reason strings are sentences: "Deepgram did not receive audio data or a text message within the
+# timeout window. See https://dpgr.am/net0001" (pipecat #1113), "... did not provide a response message
+# ... https://dpgr.am/net0000" (deepgram-python-sdk #509).
+IDLE_NOTHING_RECEIVED = ("net-0001", "net0001", "did not receive audio data")
+IDLE_NOTHING_SENT = ("net-0000", "net0000", "did not provide a response")
+# REST: "Bad Request: failed to process audio: corrupt or unsupported data" (https://developers.deepgram.com/docs/errors)
+UNDECODABLE_AUDIO = ("data-0000", "data0000", "cannot be decoded", "could not be decoded", "corrupt or unsupported",
+                     "failed to process audio")
+TTS_RATE_WINDOW = ("data-0001", "data0001", "too many characters in window")
+TTS_TOO_BIG = ("big-0000", "big-0001", "big0000", "big0001")
+NORMAL_CLOSE_CODES = frozenset({1000, 1005})
+ABNORMAL_CLOSE = 1006  # RFC 6455 §7.1.5: no close frame; a browser also reports it for a refused upgrade
+
+# ------------------------------------------------------------------------------------------ who answered
+# Evidence classes that say who produced an answer. Deepgram marks every answer (reference §5.2):
+# `dg-request-id` on every response, `dg-error` on failed upgrades and REST errors, JSON bodies in
+# three shapes. A proxy, WAF, CDN, API gateway or captive portal marks its own.
+DEEPGRAM_HEADERS = ("dg-request-id", "dg-error", "dg-project-id", "dg-model-name")
+DEEPGRAM_BODY_KEYS = frozenset({"err_code", "err_msg", "error_code", "category", "request_id", "metadata",
+                                "results"})
+# Plain-text bodies Deepgram is documented to send (reference §5.1): only these count as its words.
+DEEPGRAM_PLAIN_TEXTS = ("invalid credentials", "user does not have sufficient permissions", "uuid parsing failed",
+                        "invalid request:", "project not found")
+
+
+@dataclass(frozen=True)
+class MiddleboxSign:
+    """One class of evidence that someone other than Deepgram answered, and where the shape is documented."""
+
+    name: str
+    what: str  # in words, for the evidence line
+    source: str
+
+
+MIDDLEBOX_SIGNS: tuple[MiddleboxSign, ...] = (
+    MiddleboxSign("proxy_auth", "407 / Proxy-Authenticate: a proxy wants its own credentials",
+                  "RFC 9110 §11.7.1, §15.5.8; squid ERR_CACHE_ACCESS_DENIED (squid-cache.org/Doc/config/)"),
+    MiddleboxSign("redirect_elsewhere", "a redirect (3xx Location) or an answer from a host other than the "
+                  "one requested", "RFC 9110 §15.4; captive portals redirect every request (RFC 8952 §2)"),
+    MiddleboxSign("html_body", "an HTML page where Deepgram sends JSON, audio or a WebSocket upgrade",
+                  "nginx default error pages (nginx src/http/ngx_http_special_response.c), Cloudflare block "
+                  "pages (developers.cloudflare.com/waf), captive portals (RFC 8952)"),
+    MiddleboxSign("gateway_json", 'a JSON body with only a "message" (no err_code/category/request_id)',
+                  'AWS API Gateway {"message":"Unauthorized"} / {"message":"Forbidden"} '
+                  "(docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html)"),
+    MiddleboxSign("cdn_headers", "CDN/WAF/gateway headers (cf-ray, x-amzn-requestid, x-cache, via) with no "
+                  "Deepgram header", "developers.cloudflare.com/fundamentals/reference/http-headers/; "
+                  "RFC 9110 §7.6.3 (Via)"),
+    MiddleboxSign("bare_policy_close", "a 1008 close with no reason and no Deepgram frame: Deepgram's 1008 "
+                  "closes carry a code (DATA-0000)", "developers.deepgram.com/docs/"
+                  "stt-troubleshooting-websocket-data-and-net-errors"),
+)
+MIDDLEBOX_HEADERS = ("cf-ray", "x-amzn-requestid", "x-amz-apigw-id", "x-cache", "via", "x-squid-error",
+                     "x-iinfo", "x-sucuri-id", "x-akamai-request-id")
+
+# ------------------------------------------------------------------------------------------ status alone
+# When an answer carries a status and no words, the causes it allows, most likely first. Keyed by
+# (status, family) with (status, None) the fallback. Ranked from how often each cause appears in
+# public reports (deepgram SDK issues, pipecat, livekit agents) and from what Deepgram documents.
+STATUS_CANDIDATES: Mapping[tuple[int, Family | None], tuple[str, ...]] = {
+    (400, Family.FLUX): ("malformed_request", "wrong_endpoint", "key_in_url"),
+    (400, Family.TTS_FLUX): ("malformed_request", "wrong_endpoint"),
+    (400, None): ("malformed_request", "unsupported_language", "wrong_endpoint", "key_in_url"),
+    (401, None): ("invalid_key", "wrong_auth_scheme", "expired_token", "missing_key"),
+    (402, None): ("no_credits",),
+    (403, Family.MANAGE): ("missing_scope", "invalid_key", "not_deepgram"),
+    (403, None): ("not_entitled_or_no_such_model", "feature_not_allowed", "missing_scope", "not_deepgram"),
+    (404, None): ("not_found", "wrong_endpoint"),
+    (405, None): ("wrong_endpoint", "not_found"),
+    (429, None): ("rate_limited",),
+}
+STATUS_FALLBACK = ("malformed_request", "not_deepgram", "server_error")
+
+
+def candidates_for(status: int | None, family: Family | str | None) -> tuple[str, ...]:
+    """The causes a bare status allows, most likely first."""
+    if status is None:
+        return ()
+    fam = Family(family) if family in {f.value for f in Family} else None
+    return (STATUS_CANDIDATES.get((status, fam)) or STATUS_CANDIDATES.get((status, None))
+            or (("server_error",) if status >= 500 else STATUS_FALLBACK))
+
+
+def family_facts(family: Family | str) -> FamilyFacts:
+    return FAMILY_FACTS[Family(family)]
+
+
+def is_deepgram_host(host: str | None) -> bool:
+    """A host under Deepgram's domains (api.deepgram.com, api.eu.deepgram.com, agent.deepgram.com ...)."""
+    name = (host or "").lower().split(":", 1)[0].rstrip(".")
+    return any(name == s or name.endswith("." + s) for s in DEEPGRAM_HOST_SUFFIXES)
+
+
+# ------------------------------------------------------------------------------------------ parameters by model
+# Options one model family takes and another refuses. Sources: https://developers.deepgram.com/docs/keyterm
+# ("Keyterm Prompting is only available for Nova-3 and Flux"); https://developers.deepgram.com/docs/keywords
+# (not for Nova-3); verbatim refusals: "Keywords are not supported for Nova-3. Please use `keyterm` instead."
+# (EpicenterHQ/epicenter #895), "`keyterm` is only supported for Nova-3 and Flux. Please use `keywords`
+# instead." (reference §5.4 G); Flux keyterms over 100 characters in total refused with 400
+# (deepgram/deepgram-python-sdk #616); comma-joined terms are one literal term (LeonardoTrapani/hyprvoice #42).
+KEYTERM_MODEL_PREFIXES = ("nova-3", "flux")
+FLUX_KEYTERM_MAX_CHARS = 100
+RAW_AUDIO_DOCS = "https://developers.deepgram.com/docs/encoding"
+
+PARAMETER_ADVICE: Mapping[str, str] = {
+    "keyterm": "`keyterm` works only with Nova-3 and Flux: on older models use `keywords` (or move to nova-3), "
+               "and send one `keyterm=` per term, never terms joined by commas",
+    "keywords": "`keywords` is not supported on Nova-3 or Flux: send each term as its own `keyterm=` parameter",
+    "encoding": "raw audio needs `encoding` and `sample_rate` matching the bytes you send "
+                f"({RAW_AUDIO_DOCS}); audio in a container (wav, webm, ogg, mp3) needs neither",
+    "sample_rate": "raw audio needs `encoding` and `sample_rate` matching the bytes you send "
+                   f"({RAW_AUDIO_DOCS}); audio in a container (wav, webm, ogg, mp3) needs neither",
+    "callback": "a callback is a full https:// URL",
+    "language": "use a language the model offers (GET /v1/models lists each model's languages) or drop `language`",
+}
+
+
+def takes_keyterm(model: str | None) -> bool:
+    return bool(model) and str(model).lower().startswith(KEYTERM_MODEL_PREFIXES)
+
+
+def parameter_conflicts(model: str | None, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Parameters this model refuses, decided from the request alone: (name, why), most certain first."""
+    out: list[tuple[str, str]] = []
+    names = [n for n, _ in pairs]
+    if "keywords" in names and takes_keyterm(model):
+        out.append(("keywords", PARAMETER_ADVICE["keywords"]))
+    elif any("," in v for n, v in pairs if n == "keywords"):
+        out.append(("keywords", "keywords joined by commas are one literal keyword: repeat `keywords=` once per term"))
+    keyterms = [v for n, v in pairs if n == "keyterm"]
+    if keyterms and model and not takes_keyterm(model):
+        out.append(("keyterm", PARAMETER_ADVICE["keyterm"]))
+    elif any("," in v for v in keyterms):
+        out.append(("keyterm", "terms joined by commas are one literal term: repeat `keyterm=` once per term"))
+    elif (model or "").lower().startswith("flux") and sum(len(v) for v in keyterms) > FLUX_KEYTERM_MAX_CHARS:
+        out.append(("keyterm", f"Flux refuses keyterms longer than {FLUX_KEYTERM_MAX_CHARS} characters in total: "
+                    "send fewer or shorter terms"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ words without a status
+# Clients often keep Deepgram's words and lose the status (an SDK's exception message, a log line). These
+# are Deepgram's documented codes and phrases (https://developers.deepgram.com/docs/errors, reference §5):
+# only text that carries one of them is read as Deepgram's words; anything else stays a client error.
+DEEPGRAM_ERROR_CODES: Mapping[str, int] = {
+    "INVALID_AUTH": 401, "INSUFFICIENT_PERMISSIONS": 403, "ASR_PAYMENT_REQUIRED": 402, "TOO_MANY_REQUESTS": 429,
+    "UNAUTHORIZED_FEATURES_REQUESTED": 403, "PROJECT_NOT_FOUND": 404, "REMOTE_CONTENT_ERROR": 400,
+    "INVALID_QUERY_PARAMETER": 400, "PAYLOAD_ERROR": 400, "PAYLOAD_TOO_LARGE": 413, "UNSUPPORTED_MEDIA_TYPE": 415,
+    "INVALID_JSON": 400, "ASR_UNPROCESSABLE_ENTITY": 422,
+}
+WRONG_ENDPOINT_CODE = re.compile(r"\bV\d_MODEL_ON_V\d_[A-Z]+_ENDPOINT\b")
+# Phrase -> the status Deepgram sends with it.
+DEEPGRAM_PHRASES: tuple[tuple[str, int], ...] = (
+    ("invalid credentials", 401), (SCOPE_WORDS, 401), (NOT_ENTITLED_WORDS, 403),
+    ("no such model/version combination", 400), ("no such model/language/tier combination", 400),
+    ("invalid query string", 400), ("is only supported for", 400), ("are not supported for", 400),
+    ("remote server hosting the media", 400), ("url for audio download", 400), ("corrupt or unsupported data", 400),
+    ("not supported on the /v", 400), ("does not have enough credits", 402),
+)
+# A close reason names its documented close code (tables above): "See https://dpgr.am/net0001" -> 1011.
+REASON_CLOSE_CODES: tuple[tuple[tuple[str, ...], int], ...] = (
+    (IDLE_NOTHING_RECEIVED, 1011), (IDLE_NOTHING_SENT, 1011), (UNDECODABLE_AUDIO, 1008), (TTS_RATE_WINDOW, 1008),
+    (TTS_TOO_BIG, 1009),
+)
+# A client that says the accepted answer held no speech (an empty transcript), in its own words.
+EMPTY_RESULT = re.compile(r"\b(no speech|empty transcript|no transcript|transcript (is|was) empty|nothing "
+                          r"(was )?transcribed)\b", re.I)
+
+
+def status_for_words(text: str) -> int | None:
+    """The status Deepgram sends with these words, or None when the text carries none of Deepgram's words."""
+    lowered = text.lower()
+    for phrase, status in DEEPGRAM_PHRASES:
+        if phrase in lowered:
+            return status
+    for code, status in DEEPGRAM_ERROR_CODES.items():
+        if re.search(rf"\b{code}\b", text):
+            return status
+    if WRONG_ENDPOINT_CODE.search(text):
+        return 400
+    return None
+
+
+def close_code_for_reason(reason: str) -> int | None:
+    lowered = reason.lower()
+    return next((code for words, code in REASON_CLOSE_CODES if any(w in lowered for w in words)), None)

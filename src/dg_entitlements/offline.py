@@ -1,0 +1,224 @@
+"""Diagnose an answer a user already saw, without sending anything (the core of `explain --offline`).
+
+People arrive with a URL, maybe the headers they sent, and whatever their client showed: a status, a
+body, a close code, a browser's "WebSocket connection failed". Re-sending costs money and may be
+impossible (the key is elsewhere, the network differs), and the answer they saw is the evidence that
+matters. So this module turns that answer into the same Observation the probe runner produces and runs
+the same pure verdict and diagnosis code: one judgement of Deepgram's answers, whoever sent the request.
+
+The credential in a pasted header is registered with the scrubber and reduced to its shape (JWT, 40-hex
+key, empty, other): the diagnosis needs to know "a JWT sent as Token", never the JWT.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from . import facts
+from .catalogue import Catalogue, load_catalogue
+from .defaults import CATALOGUE
+from .diagnosis import AuthForm, DiagnosisContext, diagnose
+from .model import (
+    AccountInfo,
+    Cell,
+    Diagnosis,
+    Expectation,
+    Frame,
+    Judgement,
+    Observation,
+    Outcome,
+    RequestSummary,
+    Verdict,
+)
+from .outcomes import outcome_for
+from .secrets import register_secret
+from .userrequest import combo_for
+from .verdicts import judge, judge_accepted_output
+
+
+@dataclass(frozen=True)
+class SeenAnswer:
+    """What the user's client showed. Everything is optional: often only a status or a close survives."""
+
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    close_code: int | None = None
+    close_reason: str | None = None
+    client_error: str | None = None  # "WebSocket connection to 'wss://…' failed", "ECONNRESET", ...
+    frames: tuple[dict[str, Any], ...] = ()  # server text messages, parsed
+
+
+def credential_shape(value: str) -> str:
+    """jwt | key | empty | other: all the diagnosis may know about a credential."""
+    value = value.strip()
+    if value.lower() in ("", "undefined", "null", "none", "nil", "$deepgram_api_key", "${deepgram_api_key}"):
+        return "empty"  # an unset variable interpolated into the header
+    if facts.JWT_SHAPE.fullmatch(value):
+        return "jwt"
+    if facts.KEY_SHAPE.fullmatch(value):
+        return "key"
+    return "other"
+
+
+def _header(headers: Sequence[str], name: str) -> str | None:
+    for line in headers:
+        key, sep, value = str(line).partition(":")
+        if sep and key.strip().lower() == name:
+            return value.strip()
+    return None
+
+
+def auth_form(url: str, headers: Sequence[str] = ()) -> AuthForm:
+    """How the request carried its credential. Registers the credential with the scrubber; keeps its shape."""
+    authorization = _header(headers, "authorization")
+    if authorization is not None:
+        words = authorization.split(None, 1)
+        if len(words) == 2:
+            scheme, credential = words[0], words[1]
+        elif words and words[0].lower() in facts.SUBPROTOCOL_SCHEMES:
+            scheme, credential = words[0], ""
+        else:
+            scheme, credential = "", (words[0] if words else "")
+        register_secret(credential)
+        return AuthForm(where="header", scheme=scheme, shape=credential_shape(credential))
+    protocols = _header(headers, "sec-websocket-protocol")
+    if protocols is not None:
+        items = [p.strip() for p in protocols.split(",") if p.strip()]
+        schemes = [i for i, p in enumerate(items) if p.lower() in facts.SUBPROTOCOL_SCHEMES]
+        credentials = [p for p in items if p.lower() not in facts.SUBPROTOCOL_SCHEMES
+                       and credential_shape(p) in ("jwt", "key")]
+        for item in items:
+            if item.lower() not in facts.SUBPROTOCOL_SCHEMES:
+                register_secret(item)
+        fallback = items[1] if len(items) > 1 else (items[0] if items else "")
+        credential = credentials[0] if credentials else fallback
+        order_ok = bool(schemes) and schemes[0] == 0 and len(items) >= 2
+        first = items[schemes[0]] if schemes else None
+        return AuthForm(where="subprotocol", scheme=first, shape=credential_shape(credential), order_ok=order_ok)
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if name.lower() in facts.URL_KEY_PARAMETERS:
+            register_secret(value)
+            return AuthForm(where="url", url_param=name, shape=credential_shape(value))
+    return AuthForm(where="none" if headers else "unknown")
+
+
+def safe_url(url: str) -> str:
+    """The URL with any credential in its query replaced, so nothing downstream can print it."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    cleaned = [(k, "[redacted]" if k.lower() in facts.URL_KEY_PARAMETERS else v) for k, v in pairs]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(cleaned, safe="[]:/,"), parts.fragment))
+
+
+def _body(text: str | None) -> tuple[Any, str]:
+    if text is None or not text.strip():
+        return None, "empty"
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(stripped), "json"
+        except ValueError:
+            pass
+    return text, "text"
+
+
+def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, transport: str) -> Observation:
+    """The answer as the Observation the probe runner would have recorded."""
+    headers = {str(k).lower(): str(v) for k, v in answer.headers.items()}
+    status, close_code, error = answer.status, answer.close_code, answer.client_error
+    text = answer.body
+    streamed = bool(answer.frames) or close_code is not None or bool(answer.close_reason)
+    if not (text and text.strip()) and error and not streamed and facts.status_for_words(error) is not None:
+        text, error = error, None  # the client kept Deepgram's words (an SDK exception message): read them
+    body, kind = _body(text)
+    if status is None and text and not streamed:
+        words = text if kind == "text" else json.dumps(body)
+        status = facts.status_for_words(words) or (400 if isinstance(body, Mapping) and (
+            {"err_code", "err_msg", "category"} & set(body)) else None)
+    if close_code is None and answer.close_reason:
+        close_code = facts.close_code_for_reason(answer.close_reason)  # the reason names its documented code
+    frames = tuple(Frame(kind="text", at_ms=float(i), data=dict(f), size=len(json.dumps(f)))
+                   for i, f in enumerate(answer.frames) if isinstance(f, Mapping))
+    if transport == "ws" and status is None and (frames or (close_code not in (None, facts.ABNORMAL_CLOSE))):
+        status = 101  # a server message or close frame means the upgrade succeeded
+    if status == 101 and (frames or close_code is not None):
+        error = None  # the close and the messages are the evidence; the client's wrapper text adds nothing
+    if transport == "ws" and status is None and close_code is None and error:
+        lowered = error.lower()
+        if not any(k in lowered for k in ("timed out", "timeout", "getaddrinfo", "enotfound", "certificate",
+                                          "ssl", "econnrefused", "refused")):
+            close_code = facts.ABNORMAL_CLOSE  # a browser's "connection failed": the refused upgrade is hidden
+            error = None
+    scheme = auth.scheme.capitalize() if auth.where in ("header", "subprotocol") and auth.scheme else None
+    request = RequestSummary(method=method, url=safe_url(url), auth_scheme=scheme or None)
+    return Observation(status=status, headers=headers, body=body, body_kind=kind,  # type: ignore[arg-type]
+                       body_size=len(text or ""), content_type=headers.get("content-type"), frames=frames,
+                       close_code=close_code, close_reason=answer.close_reason,
+                       closed_by="server" if close_code not in (None, facts.ABNORMAL_CLOSE) else None,
+                       error=_network_kind(error) if status is None else None,  # an answer came: no network error
+                       error_detail=error, request=request)
+
+
+def _network_kind(error: str | None) -> str | None:
+    if not error:
+        return None
+    lowered = error.lower()
+    for kind, words in (("timeout:read", ("timed out", "timeout")), ("dns", ("getaddrinfo", "enotfound", "name or "
+                        "service")), ("tls", ("certificate", "ssl", "tls")), ("refused", ("refused",)),
+                        ("reset", ("reset", "broken pipe"))):
+        if any(w in lowered for w in words):
+            return kind
+    return "network"
+
+
+@functools.cache
+def _default_catalogue() -> Catalogue:
+    """The shipped catalogue, read once per process (a corpus runner diagnoses hundreds of answers)."""
+    return load_catalogue(CATALOGUE)
+
+
+OFFLINE_ACCOUNT = AccountInfo(alias="offline", fingerprint=None, project_id=None,
+                              base_url="https://api.deepgram.com", key_source="none (offline)")
+
+
+def diagnose_answer(url: str, answer: SeenAnswer, method: str | None = None, headers: Sequence[str] = (),
+                    catalogue: Catalogue | None = None) -> tuple[Judgement, Diagnosis]:
+    """Judge and diagnose an answer the user already saw. Sends nothing; never raises on odd input."""
+    catalogue = catalogue or _default_catalogue()
+    auth = auth_form(url, headers)
+    combo = combo_for(catalogue, safe_url(url), method)
+    verb = combo.surface.method
+    observation = observation_for(url, answer, verb, auth, combo.surface.transport)
+    judgement = judge(observation, combo)
+    if judgement.verdict is Verdict.ENTITLED:
+        # The user came with a problem: an accepted request that transcribed nothing is evidence too.
+        judgement = judge_accepted_output(observation, combo, audio_sent=True) or judgement
+    if judgement.verdict is Verdict.ENTITLED and answer.client_error and facts.EMPTY_RESULT.search(answer.client_error):
+        judgement = replace(judgement, verdict=Verdict.MALFORMED_REQUEST, cause_hint="undecodable_audio",
+                            reason=f"Deepgram accepted the request but the client reports no speech "
+                            f"({answer.client_error[:120]}): the audio was not decodable as sent.")
+    expectation = Expectation(Verdict.ENTITLED, combo.surface.success_status, source="explain --offline")
+    outcome = outcome_for(expectation, judgement, observation.status)
+    base = urlsplit(url)
+    account = OFFLINE_ACCOUNT
+    if base.scheme and base.netloc:
+        account = AccountInfo(alias="offline", fingerprint=None, project_id=None,
+                              base_url=f"{'https' if base.scheme in ('https', 'wss') else 'http'}://{base.netloc}",
+                              key_source="none (offline)")
+    cell = Cell(account="offline", combo_id=combo.id, surface=combo.surface.name, variant=combo.variant,
+                model=combo.model, expectation=expectation, outcome=outcome, judgement=judgement,
+                observation=observation, combo=combo)
+    ctx = DiagnosisContext(account=account, public_models=None, project_models=None, auth=auth)
+    diagnosis = diagnose(cell, combo, ctx) if outcome is not Outcome.AS_EXPECTED else None
+    if diagnosis is None:
+        where = combo.surface.title or combo.surface.path
+        diagnosis = Diagnosis(cause="entitled", title=f"Deepgram accepted the request on {where}",
+                              remedy="Nothing to fix: the answer is an acceptance.", severity=0,
+                              is_entitlement=False)
+    return judgement, diagnosis

@@ -1,0 +1,226 @@
+"""The facts of one request as the proxy relays it, collected without slowing the relay down.
+
+A `Tap` is filled in by the relay as bytes pass (a few attribute writes per message, bounded copies
+only), then frozen into an `Exchange`, which becomes the same `Observation` the probe runner makes, so
+the suite's verdict and diagnosis code judges the app's traffic exactly as it judges the suite's own.
+The credential is never kept: only its form (`AuthForm`) and fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from ..diagnosis import AuthForm
+from ..model import Cost, Frame, Observation, RequestSummary, Transport
+from ..offline import safe_url
+from ..probe.answers import HEADER_ALLOW, MAX_TEXT, redact_secrets
+
+MAX_FRAMES = 1000  # server messages kept per stream for the verdict and the cassette; Error/Metadata always kept
+MAX_BODY = 1 << 20  # response bytes kept for the verdict and the cassette (TTS audio beyond is only counted)
+KEEP_ALWAYS = ("error", "metadata", "warning")
+# Linear16 at 16 kHz mono when the query does not say: only used to say "audio was sent" and roughly how much.
+DEFAULT_BYTES_PER_S = 32000
+
+
+def allow_listed(headers: list[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers:
+        low = name.lower()
+        if low in HEADER_ALLOW and low != "sec-websocket-protocol":
+            out[low] = value
+    return out
+
+
+def decode_content(raw: bytes, encoding: str | None) -> bytes:
+    """The body as the client will read it: gzip/deflate undone (the relay forwards the raw bytes)."""
+    enc = (encoding or "").lower().strip()
+    try:
+        if enc == "gzip":
+            return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(raw)
+        if enc == "deflate":
+            return zlib.decompressobj().decompress(raw)
+    except zlib.error:
+        return raw
+    return raw
+
+
+def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, Literal["json", "text", "binary", "empty"]]:
+    if not raw:
+        return None, "empty"
+    ctype = (content_type or "").lower()
+    if ctype.startswith(("audio/", "application/octet-stream", "video/")):
+        return None, "binary"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "binary"
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text), "json"
+        except ValueError:
+            pass
+    return text[:MAX_TEXT], "text"
+
+
+def parse_frame(data: str | bytes, at_ms: float) -> Frame:
+    if isinstance(data, bytes):
+        return Frame(kind="binary", at_ms=at_ms, size=len(data))
+    try:
+        parsed: Any = json.loads(data)
+    except ValueError:
+        parsed = data[:MAX_TEXT]
+    return Frame(kind="text", at_ms=at_ms, data=parsed, size=len(data))
+
+
+def _keep(frame: Frame) -> bool:
+    return frame.kind == "text" and str(frame.type or "").lower() in KEEP_ALWAYS
+
+
+@dataclass
+class Tap:
+    """Mutable while the exchange runs; `freeze()` when it ends. One per request, owned by one task."""
+
+    transport: Transport
+    method: str
+    path: str
+    query: str
+    upstream_url: str  # may carry a credential in its query: only `safe_url` of it is ever shown
+    auth: AuthForm
+    account: str  # "key#abcd1234" fingerprint, or "no-key"
+    started: float = field(default_factory=time.perf_counter)
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    content_encoding: str | None = None
+    body: bytearray = field(default_factory=bytearray)
+    body_size: int = 0
+    request_body: bytearray = field(default_factory=bytearray)
+    request_bytes: int = 0
+    frames: list[Frame] = field(default_factory=list)
+    frames_seen: int = 0
+    client_messages: int = 0
+    audio_bytes: int = 0
+    close_code: int | None = None
+    close_reason: str | None = None
+    closed_by: Literal["server", "client"] | None = None
+    error: str | None = None
+    error_detail: str | None = None
+    latency_ms: float = 0.0
+    selected_subprotocol: str | None = None
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000.0
+
+    def answered(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.latency_ms = self.elapsed_ms()
+        self.status = status
+        self.headers = allow_listed(headers)
+        lower = {k.lower(): v for k, v in headers}
+        self.content_type = lower.get("content-type")
+        self.content_encoding = lower.get("content-encoding")
+
+    def body_chunk(self, chunk: bytes) -> None:
+        self.body_size += len(chunk)
+        room = MAX_BODY - len(self.body)
+        if room > 0:
+            self.body += chunk[:room]
+
+    def request_chunk(self, chunk: bytes) -> None:
+        self.request_bytes += len(chunk)
+        room = MAX_BODY - len(self.request_body)
+        if room > 0:
+            self.request_body += chunk[:room]
+
+    def server_message(self, data: str | bytes) -> None:
+        self.frames_seen += 1
+        if len(self.frames) < MAX_FRAMES:
+            self.frames.append(parse_frame(data, round(self.elapsed_ms(), 1)))
+        elif isinstance(data, str):
+            frame = parse_frame(data, round(self.elapsed_ms(), 1))
+            if _keep(frame):
+                self.frames.append(frame)
+
+    def client_message(self, data: str | bytes) -> None:
+        self.client_messages += 1
+        if isinstance(data, bytes):
+            self.audio_bytes += len(data)
+
+    def closed(self, code: int | None, reason: str | None, by: Literal["server", "client"]) -> None:
+        if self.closed_by is None:
+            self.close_code, self.close_reason, self.closed_by = code, reason or None, by
+
+    def failed(self, kind: str, detail: str) -> None:
+        self.error, self.error_detail = kind, detail[:300]
+
+    def freeze(self) -> Exchange:
+        raw = decode_content(bytes(self.body), self.content_encoding)
+        body, kind = parse_body(raw, self.content_type)
+        if kind == "json":  # a grant's access_token, a created key: registered with the scrubber, then replaced
+            body = redact_secrets(body)
+            raw = json.dumps(body).encode()
+        return Exchange(
+            transport=self.transport, method=self.method, path=self.path, query=self.query,
+            url=safe_url(self.upstream_url), auth=self.auth, account=self.account, at=self.at,
+            status=self.status, headers=dict(self.headers), content_type=self.content_type, body=body,
+            body_kind=kind, body_size=self.body_size, raw_body=raw, request_body=bytes(self.request_body),
+            request_bytes=self.request_bytes, frames=tuple(self.frames), frames_seen=self.frames_seen,
+            client_messages=self.client_messages, audio_bytes=self.audio_bytes, close_code=self.close_code,
+            close_reason=self.close_reason, closed_by=self.closed_by, error=self.error,
+            error_detail=self.error_detail, latency_ms=round(self.latency_ms, 1),
+            duration_ms=round(self.elapsed_ms(), 1), subprotocol=self.selected_subprotocol)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One finished request/stream, with no credential in it (the URL is `safe_url`-ed)."""
+
+    transport: Transport
+    method: str
+    path: str
+    query: str
+    url: str
+    auth: AuthForm
+    account: str
+    at: str
+    status: int | None
+    headers: dict[str, str]
+    content_type: str | None
+    body: Any
+    body_kind: Literal["json", "text", "binary", "empty"]
+    body_size: int
+    raw_body: bytes
+    request_body: bytes
+    request_bytes: int
+    frames: tuple[Frame, ...]
+    frames_seen: int
+    client_messages: int
+    audio_bytes: int
+    close_code: int | None
+    close_reason: str | None
+    closed_by: Literal["server", "client"] | None
+    error: str | None
+    error_detail: str | None
+    latency_ms: float
+    duration_ms: float
+    subprotocol: str | None = None
+
+    def observation(self, answered_by: str | None = None) -> Observation:
+        audio_s = self.audio_bytes / DEFAULT_BYTES_PER_S
+        if self.transport == "http" and self.request_bytes and self.request_body.lstrip()[:1] not in (b"{", b"["):
+            audio_s = self.request_bytes / DEFAULT_BYTES_PER_S  # an uploaded file (a JSON body names a URL)
+        scheme = self.auth.scheme if self.auth.where == "header" else None
+        return Observation(
+            status=self.status, headers=dict(self.headers), body=self.body, body_kind=self.body_kind,
+            body_size=self.body_size, content_type=self.content_type, frames=self.frames,
+            close_code=self.close_code, close_reason=self.close_reason, closed_by=self.closed_by,
+            error=self.error, error_detail=self.error_detail, latency_ms=self.latency_ms,
+            cost=Cost(requests=1, audio_seconds=round(audio_s, 3)),
+            request=RequestSummary(method=self.method, url=self.url, auth_scheme=scheme or None,
+                                   body_bytes=self.request_bytes),
+            at=self.at, answered_by=answered_by)

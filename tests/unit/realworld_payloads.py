@@ -1,0 +1,169 @@
+# ruff: noqa: E501  (verbatim payloads are copied whole: splitting them would stop them being verbatim)
+"""Answers people really saw, copied verbatim from public reports, each with its source URL.
+
+The verdict and diagnosis code is tested on these, not on what our fake emits. Deepgram's own answers
+come from SDK and integration issue trackers; the middlebox answers (nginx, squid, Cloudflare, AWS API
+Gateway, captive portals) from the software's source or from public captures of it. `assembled` marks
+a payload rebuilt from words a source quotes without the whole body (the words themselves are verbatim).
+Credentials are never literal: canary keys are built at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dg_entitlements.offline import SeenAnswer
+
+
+def canary_key() -> str:
+    """A 40-hex string shaped like a Deepgram key, built at run time (no key literal in the repo)."""
+    return "ab" * 20
+
+
+def canary_jwt() -> str:
+    """A JWT-shaped string built at run time."""
+    return "ey" + "J" + "hbGciOiJIUzI1NiJ9" + "." + "e30" + "Zm9v" * 3 + "." + "c2ln" * 4
+
+
+@dataclass(frozen=True)
+class RealAnswer:
+    name: str
+    source: str  # public URL where this answer (or the software that produces it) is shown
+    url: str  # the request as the reporter made it (no credential)
+    answer: SeenAnswer
+    cause: str  # the root cause the evidence supports
+    headers: tuple[str, ...] = ()  # request headers; credentials are inserted by the test at run time
+    assembled: bool = False
+    note: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------ Deepgram
+NOVA3_KEYWORDS = RealAnswer(
+    "nova3-keywords", "https://github.com/braden-w/whispering/issues/5",
+    "https://api.deepgram.com/v1/listen?model=nova-3&keywords=Epicenter",
+    SeenAnswer(status=400, body='{"err_code":"INVALID_QUERY_PARAMETER","err_msg":"Keywords are not supported for Nova-3. Please use `keyterm` instead.","request_id":"85cc44f8-f1d5-4281-99b0-fbfcb5797dd4"}'),
+    "malformed_request")
+NOVA3_KEYWORDS_WS_BARE = RealAnswer(
+    "nova3-keywords-ws-400", "https://github.com/deepgram/deepgram-js-sdk/issues/474",
+    "wss://api.deepgram.com/v1/listen?model=nova-3&language=en-GB&encoding=linear16&sample_rate=24000&channels=1&keywords=Jonty",
+    SeenAnswer(status=400, client_error="server rejected WebSocket connection: HTTP 400"), "status_only",
+    note="the reporter saw only 'HTTP 400'")
+KEYWORDS_BROWSER_1006 = RealAnswer(
+    "nova3-keywords-browser-1006", "https://github.com/deepgram/deepgram-js-sdk/issues/470",
+    "wss://api.deepgram.com/v1/listen?model=nova-3&language=en-US&encoding=linear16&sample_rate=16000&channels=1&keywords=TCP%3A2&keywords=UDP%3A2",
+    SeenAnswer(close_code=1006, client_error="onerror fires, onclose with code 1006"), "handshake_hidden",
+    headers=("Sec-WebSocket-Protocol: token, {key}",))
+WHISPER_STREAM_405 = RealAnswer(
+    "whisper-on-stream-405", "https://github.com/deepgram/deepgram-dotnet-sdk/issues/304",
+    "wss://api.deepgram.com/v1/listen?encoding=linear16&interim_results=false&model=whisper-large&punctuate=true&sample_rate=16000&smart_format=true&utterance_end_ms=500&vad_events=true",
+    SeenAnswer(status=405, client_error="The server returned status code '405' when status code '101' was expected."),
+    "wrong_endpoint")
+REMOTE_NOT_ROUTABLE = RealAnswer(
+    "remote-url-not-routable", "https://github.com/deepgram/deepgram-js-sdk/issues/222",
+    "https://api.deepgram.com/v1/listen?smart_format=true&utterances=true",
+    SeenAnswer(status=400, body='{"err_code":"Bad Request","err_msg":"Could not determine if URL for audio download is publicly routable.","request_id":"***-0592-4**f-9c98-a0*****ba"}'),
+    "remote_media_error")
+REMOTE_CONTENT = RealAnswer(
+    "remote-content-error", "https://github.com/deepgram/deepgram-js-sdk/issues/263",
+    "https://api.deepgram.com/v1/listen?model=nova-2-phonecall&summarize=v2&diarize=true&redact=pci&smart_format=true&numerals=true",
+    SeenAnswer(status=400, body='{"err_code":"REMOTE_CONTENT_ERROR","err_msg":"The remote server hosting the media failed to return valid data"}'),
+    "remote_media_error", assembled=True, note="the issue title quotes the code and message")
+NET0001 = RealAnswer(
+    "net0001-idle", "https://github.com/pipecat-ai/pipecat/issues/1113",
+    "wss://api.deepgram.com/v1/listen?model=nova-2&encoding=linear16&sample_rate=16000",
+    SeenAnswer(close_code=1011, close_reason="Deepgram did not receive audio data or a text message within the timeout window. See https://dpgr.am/net0001"),
+    "idle_timeout")
+NET0000 = RealAnswer(
+    "net0000-mediarecorder", "https://github.com/deepgram/deepgram-python-sdk/issues/509",
+    "wss://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(close_code=1011, close_reason="Deepgram did not provide a response message within the timeout window. See https://dpgr.am/net0000"),
+    "idle_timeout")
+METADATA_ONLY = RealAnswer(
+    "metadata-only-zero-duration", "https://github.com/tempo-riz/deepgram_speech_to_text/issues/7",
+    "wss://api.deepgram.com/v1/listen?model=nova-2-general&language=en-US&filler_words=false&punctuation=true",
+    SeenAnswer(frames=({"type": "Metadata", "transaction_key": "deprecated", "request_id": "746922cc-e470-4cfd-a01f-01792cb96a7f", "sha256": "c9b92b2e86055b9dfb5fdcce41611853" "84ac32bf08107346e3631b1fea922fb2", "created": "2024-05-07T18:42:11.487Z", "duration": 0.0, "channels": 0},)),
+    "undecodable_audio")
+TTS_CHAR_RATE = RealAnswer(
+    "tts-data-0001", "https://developers.deepgram.com/docs/tts-troubleshooting-websocket-net-and-data-errors",
+    "wss://api.deepgram.com/v1/speak?model=aura-2-thalia-en&encoding=linear16&sample_rate=24000",
+    SeenAnswer(close_code=1008, close_reason="DATA-0001"), "tts_rate_limit", assembled=True,
+    note="code and payload from Deepgram's table; jambonz-feature-server #1214 reports the drop")
+NO_SCHEME_WORD = RealAnswer(
+    "no-scheme-word", "https://github.com/deepgram-devs/deepgram-live-transcripts-ios/issues/1",
+    "wss://api.deepgram.com/v1/listen?encoding=linear16&sample_rate=48000&channels=1",
+    SeenAnswer(status=401, client_error="notAnUpgrade(401)"), "wrong_auth_scheme",
+    headers=("Authorization: {key}",), note="fixed by the reporter by adding 'Token '")
+FLUX_KEYTERM_LONG = RealAnswer(
+    "flux-keyterm-over-100", "https://github.com/deepgram/deepgram-python-sdk/issues/616",
+    "wss://api.deepgram.com/v2/listen?model=flux-general-en&encoding=linear16&sample_rate=16000&keyterm="
+    + "abcdefghij" * 11,
+    SeenAnswer(status=400), "status_only")
+INVALID_CREDENTIALS_WS = RealAnswer(
+    "invalid-credentials-ws", "https://developers.deepgram.com/docs/errors",
+    "wss://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(status=401, headers={"content-type": "application/json", "dg-error": "Invalid credentials.", "dg-request-id": "01a0accc-307e-7171-b0e9-5eb486f4e252"},
+               body='{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"01a0accc-307e-7171-b0e9-5eb486f4e252"}'),
+    "invalid_key", headers=("Authorization: Token {key}",))
+
+# ------------------------------------------------------------------------------------------ middleboxes
+# nginx's built-in pages: src/http/ngx_http_special_response.c (ngx_http_error_401_page + ngx_http_error_tail);
+# the same bytes captured from a server in https://github.com/search?q=%22401+Authorization+Required%22+nginx
+NGINX_401 = RealAnswer(
+    "nginx-401", "https://github.com/nginx/nginx/blob/master/src/http/ngx_http_special_response.c",
+    "https://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(status=401, headers={"server": "nginx", "content-type": "text/html", "www-authenticate": 'Basic realm="Restricted"'},
+               body="<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
+    "not_deepgram")
+NGINX_403 = RealAnswer(
+    "nginx-403", "https://github.com/nginx/nginx/blob/master/src/http/ngx_http_special_response.c",
+    "https://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(status=403, headers={"server": "nginx", "content-type": "text/html"},
+               body="<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
+    "not_deepgram")
+# Cloudflare's block page: "Attention Required! | Cloudflare" / "Sorry, you have been blocked" / "Cloudflare Ray ID"
+# (developers.cloudflare.com/waf/reference/cloudflare-challenges/ and captures quoted in public scrapers).
+CLOUDFLARE_BLOCK = RealAnswer(
+    "cloudflare-block", "https://developers.cloudflare.com/fundamentals/reference/http-headers/",
+    "https://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(status=403, headers={"server": "cloudflare", "cf-ray": "8a1b2c3d4e5f6789-AMS", "content-type": "text/html; charset=UTF-8"},
+               body='<!DOCTYPE html>\n<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->\n<head>\n<title>Attention Required! | Cloudflare</title>\n</head>\n<body>\n<h1 data-translate="block_headline">Sorry, you have been blocked</h1>\n<span class="cf-footer-item">Cloudflare Ray ID: <strong class="font-semibold">8a1b2c3d4e5f6789</strong></span>\n</body>\n</html>'),
+    "not_deepgram", assembled=True)
+# squid 407: verbatim headers from a public capture (squid/3.5.27), see the squid docs for ERR_CACHE_ACCESS_DENIED.
+SQUID_407 = RealAnswer(
+    "squid-407", "https://wiki.squid-cache.org/Features/Authentication",
+    "https://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(status=407, headers={"server": "squid/3.5.27", "content-type": "text/html;charset=utf-8", "x-squid-error": "ERR_CACHE_ACCESS_DENIED 0",
+                                    "proxy-authenticate": 'Basic realm="Squid proxy-caching web server"', "x-cache": "MISS from 65d2e3c7997a",
+                                    "via": "1.1 65d2e3c7997a (squid/3.5.27)"}),
+    "not_deepgram")
+# AWS API Gateway's default UNAUTHORIZED / ACCESS_DENIED gateway responses.
+APIGW_401 = RealAnswer(
+    "apigateway-401", "https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html",
+    "https://voice.example.com/v1/listen?model=nova-3",
+    SeenAnswer(status=401, headers={"content-type": "application/json", "x-amzn-requestid": "5c2b6f1e-0000-4000-8000-000000000000",
+                                    "x-amzn-errortype": "UnauthorizedException"}, body='{"message":"Unauthorized"}'),
+    "not_deepgram")
+# A captive portal answers every plain request itself, with 200 HTML or a redirect (RFC 8952 §2, RFC 8908).
+CAPTIVE_200 = RealAnswer(
+    "captive-portal-200", "https://www.rfc-editor.org/rfc/rfc8952#section-2",
+    "https://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(status=200, headers={"content-type": "text/html"},
+               body="<!DOCTYPE html><html><head><title>Guest Wi-Fi Login</title></head><body><form action=\"/login\">Accept the terms to continue</form></body></html>"),
+    "not_deepgram", assembled=True)
+CAPTIVE_302 = RealAnswer(
+    "captive-portal-302", "https://www.rfc-editor.org/rfc/rfc8952#section-2",
+    "https://api.deepgram.com/v1/speak?model=aura-2-thalia-en",
+    SeenAnswer(status=302, headers={"location": "http://portal.hotel-wifi.example/login?dst=https%3A%2F%2Fapi.deepgram.com"}),
+    "not_deepgram", assembled=True)
+
+DEEPGRAM_ANSWERS = (NOVA3_KEYWORDS, NOVA3_KEYWORDS_WS_BARE, KEYWORDS_BROWSER_1006, WHISPER_STREAM_405,
+                    REMOTE_NOT_ROUTABLE, REMOTE_CONTENT, NET0001, NET0000, METADATA_ONLY, TTS_CHAR_RATE,
+                    NO_SCHEME_WORD, FLUX_KEYTERM_LONG, INVALID_CREDENTIALS_WS)
+MIDDLEBOX_ANSWERS = (NGINX_401, NGINX_403, CLOUDFLARE_BLOCK, SQUID_407, APIGW_401, CAPTIVE_200, CAPTIVE_302)
+ALL = DEEPGRAM_ANSWERS + MIDDLEBOX_ANSWERS
+
+
+def request_headers(real: RealAnswer) -> list[str]:
+    """The request headers with a canary credential put in at run time."""
+    return [h.replace("{key}", canary_key()).replace("{jwt}", canary_jwt()) for h in real.headers]
