@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ PROG = "dg-entitlements"
 def _suite_parser(prog: str, description: str) -> argparse.ArgumentParser:
     from .pytest_plugin import add_options
 
-    parser = argparse.ArgumentParser(prog=prog, description=description, formatter_class=_Formatter)
+    parser = argparse.ArgumentParser(prog=prog, description=description, formatter_class=_Formatter, add_help=False)
+    parser.add_argument("-h", "--help", action="help", help="show this help (check: then pytest's options)")
     group = parser.add_argument_group("suite options (flags > dg-entitlements.toml > defaults)")
 
     class Group:
@@ -50,8 +51,16 @@ def _options(ns: argparse.Namespace) -> Any:
     return resolve_options(flags_from(ns), Path.cwd())
 
 
+def choose_color(choice: str, isatty: bool, env: Mapping[str, str]) -> bool:
+    """`--color auto|always|never`; on auto, NO_COLOR (no-color.org) turns colour off on a terminal."""
+    if choice not in ("auto", "always", "never"):
+        raise ConfigError("--color", choice, "unknown colour choice", "use auto, always or never")
+    if choice == "auto":
+        return isatty and not env.get("NO_COLOR")
+    return choice == "always"
+
+
 def _color(argv: list[str]) -> tuple[list[str], bool]:
-    """`--color auto|always|never`; NO_COLOR (no-color.org) turns colour off unless asked for."""
     choice = "auto"
     rest = []
     for arg in argv:
@@ -59,11 +68,7 @@ def _color(argv: list[str]) -> tuple[list[str], bool]:
             choice = arg.split("=", 1)[1]
         else:
             rest.append(arg)
-    if choice not in ("auto", "always", "never"):
-        raise ConfigError("--color", choice, "unknown colour choice", "use auto, always or never")
-    if choice == "auto":
-        return rest, sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return rest, choice == "always"
+    return rest, choose_color(choice, sys.stdout.isatty(), os.environ)
 
 
 # ------------------------------------------------------------------------------------------- check
@@ -95,6 +100,13 @@ class _Catcher:
 def cmd_check(argv: Sequence[str]) -> int:
     argv, color = _color(list(argv))
     parser = _suite_parser(f"{PROG} check", CHECK_HELP)
+    if "-h" in argv or "--help" in argv:
+        import pytest
+
+        print(parser.format_help())
+        print("pytest's own options, all passed through:\n", flush=True)
+        pytest.main(["--help", "-p", "no:cacheprovider"])
+        return EXIT_OK
     ns, pytest_args = parser.parse_known_args(argv)  # pytest parses all of argv again
     options = _options(ns)
     from .config import check_keys, load

@@ -251,6 +251,7 @@ async def _check(
     measure: dict[str, str],
     press_enter: bool,
     first_screen: Path | None,
+    emulate: dict[str, Any] | None,
 ) -> PageCheck:
     url = html_path.resolve().as_uri()
     check = PageCheck(url=url)
@@ -275,6 +276,7 @@ async def _check(
                         measure,
                         press_enter,
                         first_screen,
+                        emulate,
                     )
                 finally:
                     cdp.reader.cancel()
@@ -298,6 +300,7 @@ async def _drive(
     measure: dict[str, str],
     press_enter: bool,
     first_screen: Path | None,
+    emulate: dict[str, Any] | None,
 ) -> None:
     target = await cdp.send("Target.createTarget", {"url": "about:blank"})
     attached = await cdp.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})
@@ -309,6 +312,8 @@ async def _drive(
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         session,
     )
+    if emulate:
+        await cdp.send("Emulation.setEmulatedMedia", emulate, session)
     start = len(cdp.events)
     await cdp.send("Page.navigate", {"url": url}, session)
     await cdp.wait_event("Page.loadEventFired")
@@ -402,6 +407,7 @@ def check_page(
     measure: dict[str, str] | None = None,
     press_enter: bool = False,
     first_screen: str | os.PathLike[str] | None = None,
+    emulate: dict[str, Any] | None = None,
 ) -> PageCheck:
     """Open `html_path` in headless chromium, check it, click `click_selector`, write a screenshot.
 
@@ -409,7 +415,8 @@ def check_page(
     clicking a diagnosis link), else the `.ev` of the <details> around the clicked element.
     `measure` maps names to JS expressions evaluated after load (results in `PageCheck.measured`);
     `press_enter` focuses the target and presses Enter instead of clicking (keyboard access);
-    `first_screen` also saves the viewport as loaded (what a reader sees before scrolling).
+    `first_screen` also saves the viewport as loaded (what a reader sees before scrolling);
+    `emulate` is passed to Emulation.setEmulatedMedia (e.g. dark mode, or print media).
 
     Raises RuntimeError when chromium is missing (callers decide whether that is a skip or a failure)
     and TimeoutError when the whole check exceeds `overall_timeout`.
@@ -429,6 +436,7 @@ def check_page(
         dict(measure or {}),
         press_enter,
         Path(first_screen) if first_screen is not None else None,
+        emulate,
     )
     return asyncio.run(asyncio.wait_for(coro, overall_timeout))
 

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from dg_entitlements.cli import choose_color
 from dg_entitlements.progress import Progress
 
 BIN = Path(sys.executable).parent / "dg-entitlements"
@@ -78,6 +79,10 @@ def test_no_color_and_color_choice(tmp_path: Path) -> None:
     assert "\x1b[" in plain.stdout  # an explicit choice wins over NO_COLOR
     auto = cli("check", "-k", "models-v1", cwd=tmp_path, env={"NO_COLOR": "1"})
     assert "\x1b[" not in auto.stdout
+    assert choose_color("auto", True, {}) is True
+    assert choose_color("auto", True, {"NO_COLOR": "1"}) is False  # a terminal, but the user said no
+    assert choose_color("auto", False, {}) is False
+    assert choose_color("never", True, {}) is False
     bad = cli("check", "--color=purple", cwd=tmp_path)
     assert bad.returncode == 2 and "--color" in bad.stderr
 

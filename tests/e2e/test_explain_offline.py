@@ -1,0 +1,53 @@
+"""`explain --offline` and `--json`: diagnose an answer a user already has, without sending anything.
+
+Payload: Deepgram's 401 on a WebSocket handshake, verbatim from an operator's console log quoted in
+the project's Deepgram facts (docs/deepgram-facts.md, "Missing or invalid key")."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "dg-entitlements"
+BODY_401 = ('{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.",'
+            '"request_id":"01a0accc-307e-7171-b0e9-5eb486f4e252"}')
+UNREACHABLE = "wss://192.0.2.1/v1/listen?model=nova-3"  # TEST-NET-1: nothing is ever sent there offline
+
+
+def explain(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEEPGRAM")}
+    return subprocess.run([str(BIN), "explain", *args], capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_offline_reads_deepgrams_words_and_sends_nothing() -> None:
+    result = explain(UNREACHABLE, "--offline", "--status", "401", "--response-header", "dg-error: Invalid credentials.",
+                     "--response-body", BODY_401, "-H", "Authorization: Token dgfake-offline-k1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("verdict:  invalid_auth:")
+    assert "dgfake-offline-k1" not in result.stdout
+
+
+def test_offline_json_uses_the_run_result_shapes() -> None:
+    result = explain(UNREACHABLE, "--offline", "--status", "401", "--response-body", BODY_401, "--json")
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "invalid_auth"
+    assert data["cause"] == data["diagnosis"]["cause"] == "invalid_key"
+    assert data["judgement"]["err_code"] == "INVALID_AUTH"
+    assert {"title", "remedy", "evidence", "is_entitlement"} <= set(data["diagnosis"])
+
+
+def test_offline_with_only_a_client_error_ranks_candidates() -> None:
+    result = explain("wss://api.deepgram.com/v2/listen?model=flux-general-en", "--offline",
+                     "--client-error", "WebSocket connection closed: 1006", "--json")
+    data = json.loads(result.stdout)
+    assert data["cause"] == "handshake_hidden"
+    assert "invalid_key" in data["diagnosis"]["candidates"]
+    assert "dg-entitlements explain" in data["remedy"]  # the command that gets Deepgram's words
+
+
+def test_offline_without_an_answer_is_one_line() -> None:
+    result = explain(UNREACHABLE, "--offline")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--status" in result.stderr
