@@ -279,6 +279,7 @@ class ControlResult:
     verdict: Verdict
     request_id: str | None = None
     note: str = ""
+    model: str | None = None  # the model the control probed (never recovered by splitting its id)
 
 
 @dataclass(frozen=True)
