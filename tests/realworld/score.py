@@ -5,7 +5,8 @@ Why: our verdict/diagnosis code is tuned on Deepgram's own captures; users arriv
 cause was confirmed by a maintainer, a merged fix or the reporter's own fix, so the score measures how often
 `explain --offline` would have named the real cause from only what the user saw.
 
-Usage: python tests/realworld/score.py [--json reports/realworld.json]   (exit 2 if the diagnosis is missing)
+Usage: python tests/realworld/score.py [--cases tests/realworld/holdout.json] [--json reports/realworld.json]
+(exit 2 if the diagnosis is missing; --cases defaults to cases.json, holdout.json is the held-out set)
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def _print_table(summary: dict[str, Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the score as JSON to this path")
-    parser.add_argument("--cases", type=Path, default=CASES_PATH)
+    parser.add_argument("--cases", type=Path, default=CASES_PATH,
+                        help="corpus to score (default cases.json; holdout.json is the held-out set)")
     args = parser.parse_args(argv)
     try:
         import dg_entitlements.offline  # noqa: F401

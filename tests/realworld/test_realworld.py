@@ -1,14 +1,17 @@
-"""The real-world corpus must stay well-formed, and the offline diagnosis must name real causes.
+"""The real-world corpora must stay well-formed, and the offline diagnosis must name real causes.
 
+Two corpora share one schema: `cases.json` (the cases the diagnosis was tuned against) and `holdout.json`
+(cases nobody tunes against, so its score is a held-out measure). Every well-formedness check runs on both.
 `test_score_meets_target` is meant to fail until `dg_entitlements.offline.diagnose_answer` names the
 confirmed cause of >= 90% of the public reports in cases.json with no cross-class blunder: it is the
-target, not a snapshot of today's output.
+target, not a snapshot of today's output. The held-out score is only reported, never asserted.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +19,12 @@ import pytest
 from dg_entitlements.secrets import contains_secret_shape
 from realworld import score as rw
 
-CASES = rw.load_cases()
-RAW_TEXT = rw.CASES_PATH.read_text(encoding="utf-8")
+HOLDOUT_PATH = rw.CASES_PATH.with_name("holdout.json")
+CORPORA: dict[str, Path] = {"cases": rw.CASES_PATH, "holdout": HOLDOUT_PATH}
+LOADED: dict[str, list[dict[str, Any]]] = {name: rw.load_cases(path) for name, path in CORPORA.items()}
+CASES = LOADED["cases"]
+HOLDOUT = LOADED["holdout"]
+ALL_CASES = [(name, case) for name, cases in LOADED.items() for case in cases]
 SEEN_FIELDS = {"status", "headers", "body", "close_code", "close_reason", "client_error", "frames"}
 REQUEST_FIELDS = {"method", "url", "headers", "audio"}
 CASE_FIELDS = {"id", "source", "also", "client", "request", "seen", "confirmed_cause", "acceptable",
@@ -27,25 +34,44 @@ PUBLIC_URL = re.compile(r"^https://[a-z0-9.-]+\.[a-z]{2,}/\S+$")
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+def _urls(case: dict[str, Any]) -> set[str]:
+    return {case["source"], *case.get("also", [])}
+
+
 def _has_deepgram_words(seen: dict[str, Any]) -> bool:
     return bool(seen.get("body") or seen.get("close_reason") or seen.get("headers", {}).get("dg-error"))
 
 
-def test_corpus_is_big_and_broad() -> None:
-    repos = {"/".join(c["source"].split("/")[3:5]) for c in CASES}
-    assert len(CASES) >= 20, len(CASES)
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_corpus_is_big_and_broad(corpus: str) -> None:
+    cases = LOADED[corpus]
+    repos = {"/".join(c["source"].split("/")[3:5]) for c in cases}
+    # Together the two files are the issue's 40+ cases; each alone must be big enough to mean something
+    # (holdout.json has 16: every confirmed case found in the time; its score is reported, not asserted).
+    floor = 20 if corpus == "cases" else 15
+    assert len(cases) >= floor, f"{corpus}: {len(cases)} cases, need >= {floor}"
+    assert sum(len(v) for v in LOADED.values()) >= 40
     assert len(repos) >= 8, sorted(repos)
-    assert len({c["confirmed_cause"] for c in CASES}) >= 8
+    assert len({c["confirmed_cause"] for c in cases}) >= 8
 
 
-def test_ids_are_unique_kebab() -> None:
-    ids = [c["id"] for c in CASES]
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_ids_are_unique_kebab(corpus: str) -> None:
+    ids = [c["id"] for c in LOADED[corpus]]
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     assert all(KEBAB.match(i) for i in ids), [i for i in ids if not KEBAB.match(i)]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_case_is_well_formed(case: dict[str, Any]) -> None:
+def test_holdout_is_disjoint_from_cases() -> None:
+    # Held out means new: no shared id and no report (source or linked fix) already in cases.json.
+    tuned_urls = set().union(*(_urls(c) for c in CASES))
+    shared = [c["id"] for c in HOLDOUT if _urls(c) & tuned_urls]
+    assert not shared, shared
+    assert not {c["id"] for c in HOLDOUT} & {c["id"] for c in CASES}
+
+
+@pytest.mark.parametrize("corpus,case", ALL_CASES, ids=[f"{n}:{c['id']}" for n, c in ALL_CASES])
+def test_case_is_well_formed(corpus: str, case: dict[str, Any]) -> None:
     assert set(case) <= CASE_FIELDS, set(case) - CASE_FIELDS
     assert PUBLIC_URL.match(case["source"]), case["source"]
     assert all(PUBLIC_URL.match(u) for u in case.get("also", [])), case.get("also")
@@ -67,10 +93,12 @@ def test_case_is_well_formed(case: dict[str, Any]) -> None:
         assert set(acceptable) <= {confirmed, "not_entitled_or_no_such_model"}, acceptable
 
 
-def test_no_credential_shapes_anywhere() -> None:
-    assert not contains_secret_shape(RAW_TEXT)
-    assert "eyJ" not in RAW_TEXT
-    for case in CASES:
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_no_credential_shapes_anywhere(corpus: str) -> None:
+    raw_text = CORPORA[corpus].read_text(encoding="utf-8")
+    assert not contains_secret_shape(raw_text)
+    assert "eyJ" not in raw_text
+    for case in LOADED[corpus]:
         for header in case["request"].get("headers", []):
             value = header.split(":", 1)[1]
             assert "dgfake-" in value or "Content-Type" in header, header
@@ -95,6 +123,16 @@ def test_runner_json_output(tmp_path: Any) -> None:
     assert rw.main(["--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["total"] == len(CASES) and len(data["cases"]) == len(CASES)
+    assert data["right"] + data["wrong"] == data["total"]
+
+
+def test_holdout_score_is_reported(tmp_path: Any) -> None:
+    # Only that the runner scores the held-out file and writes the JSON; no threshold (nobody tunes on it).
+    pytest.importorskip("dg_entitlements.offline")
+    out = tmp_path / "holdout.json"
+    assert rw.main(["--cases", str(HOLDOUT_PATH), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["total"] == len(HOLDOUT) and [c["id"] for c in data["cases"]] == [c["id"] for c in HOLDOUT]
     assert data["right"] + data["wrong"] == data["total"]
 
 
