@@ -55,6 +55,8 @@ FINALIZE_EVERY = 5  # chunks between two Finalize round trips
 TARGET_ADDED_P99_MS = 2.0
 TARGET_STREAMS = 500
 REST_REQUESTS = 150
+IDLE_ROUNDS = 4
+IDLE_MESSAGES = 50
 LATENCY_PHASE_S = 8.0
 CAPACITY_PHASE_S = 10.0
 OPEN_TIMEOUT_S = 10.0
@@ -188,6 +190,24 @@ async def run_stream(port: int, stream: Stream, gate: asyncio.Semaphore, start_a
             await asyncio.wait_for(ws.close(), 5)
 
 
+async def sequential_rtts(port: int, n: int) -> list[float]:
+    """One stream, one message at a time: Finalize -> its Results, n times (the relay's own cost, no load)."""
+    out: list[float] = []
+    async with connect(f"ws://127.0.0.1:{port}{LISTEN}", additional_headers={"Authorization": f"Token {KEY}"},
+                       open_timeout=OPEN_TIMEOUT_S, ping_interval=None, compression=None, proxy=None) as ws:
+        for _ in range(n):
+            await ws.send(CHUNK)
+            sent = time.perf_counter()
+            await ws.send('{"type": "Finalize"}')
+            while True:
+                message = await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)
+                if isinstance(message, str) and '"from_finalize": true' in message.replace('":true', '": true'):
+                    out.append((time.perf_counter() - sent) * 1000)
+                    break
+        await ws.send('{"type": "CloseStream"}')
+    return out
+
+
 async def streams_phase(port: int, count: int, seconds: float) -> list[Stream]:
     streams = [Stream() for _ in range(count)]
     gate = asyncio.Semaphore(ATTEMPT_CONCURRENCY)
@@ -207,8 +227,12 @@ def summarise(streams: list[Stream]) -> dict[str, Any]:
             "send_lag_ms": percentiles(lags), "fell_behind": behind}
 
 
-async def measured(proxy_pid: int, coro: Any) -> tuple[Any, dict[str, Any]]:
+async def measured(proxy_pid: int, coro: Any, fake_pid: int | None = None) -> tuple[Any, dict[str, Any]]:
+    """The proxy's CPU (share of one core) and peak RSS while `coro` runs, with the fake's and this load
+    generator's CPU beside it: on a small machine the three compete, and the figures say which one is busy."""
     cpu0, t0 = cpu_seconds(proxy_pid), time.perf_counter()
+    fake0 = cpu_seconds(fake_pid) if fake_pid else None
+    gen0 = time.process_time()
     peak = rss_kb(proxy_pid) or 0
 
     async def sample() -> None:
@@ -224,7 +248,12 @@ async def measured(proxy_pid: int, coro: Any) -> tuple[Any, dict[str, Any]]:
         sampler.cancel()
     cpu1, wall = cpu_seconds(proxy_pid), time.perf_counter() - t0
     cpu = round((cpu1 - cpu0) / wall * 100, 1) if cpu0 is not None and cpu1 is not None else None
-    return result, {"proxy_cpu_percent_of_one_core": cpu, "proxy_peak_rss_kb": peak, "wall_s": round(wall, 1)}
+    fake1 = cpu_seconds(fake_pid) if fake_pid else None
+    fake_cpu = round((fake1 - fake0) / wall * 100, 1) if fake0 is not None and fake1 is not None else None
+    return result, {"proxy_cpu_percent_of_one_core": cpu, "proxy_peak_rss_kb": peak, "wall_s": round(wall, 1),
+                    "fake_cpu_percent_of_one_core": fake_cpu,
+                    "load_generator_cpu_percent_of_one_core": round((time.process_time() - gen0) / wall * 100, 1),
+                    "loadavg_1min_after": round(os.getloadavg()[0], 2)}
 
 
 async def bench(latency_streams: int, capacity_streams: int) -> dict[str, Any]:
@@ -235,11 +264,22 @@ async def bench(latency_streams: int, capacity_streams: int) -> dict[str, Any]:
     try:
         idle_rss = rss_kb(proxy.pid)
         rest = await rest_latency(fake.port, proxy_port)
+        idle_direct, idle_proxy = [], []
+        for _ in range(IDLE_ROUNDS):  # interleaved, so drift in machine load hits both alike
+            idle_direct += await sequential_rtts(fake.port, IDLE_MESSAGES)
+            idle_proxy += await sequential_rtts(proxy_port, IDLE_MESSAGES)
+        idle = {"direct_ms": percentiles(idle_direct), "proxy_ms": percentiles(idle_proxy),
+                "added_ms": _added(percentiles(idle_direct), percentiles(idle_proxy)), "round_trips": len(idle_proxy)}
         direct = summarise(await streams_phase(fake.port, latency_streams, LATENCY_PHASE_S))
-        through, load = await measured(proxy.pid, streams_phase(proxy_port, latency_streams, LATENCY_PHASE_S))
+        through, load = await measured(proxy.pid, streams_phase(proxy_port, latency_streams, LATENCY_PHASE_S),
+                                       fake.proc.pid)
         through = summarise(through)
         ws_added = _added(direct["finalize_rtt_ms"], through["finalize_rtt_ms"])
-        many, many_load = await measured(proxy.pid, streams_phase(proxy_port, capacity_streams, CAPACITY_PHASE_S))
+        many_direct, direct_load = await measured(proxy.pid, streams_phase(fake.port, capacity_streams,
+                                                                           CAPACITY_PHASE_S), fake.proc.pid)
+        many_direct = {**summarise(many_direct), "load": direct_load}
+        many, many_load = await measured(proxy.pid, streams_phase(proxy_port, capacity_streams, CAPACITY_PHASE_S),
+                                         fake.proc.pid)
         many = summarise(many)
     finally:
         stop_proxy(proxy)
@@ -249,10 +289,14 @@ async def bench(latency_streams: int, capacity_streams: int) -> dict[str, Any]:
             "cpus": os.cpu_count(), "python": platform.python_version(), "fd_limit": limits},
         "run_s": round(time.perf_counter() - started, 1),
         "rest": rest,
+        "ws_message_one_stream": {**idle, "note": "one message at a time on one stream: the relay's own cost"},
         "ws_message": {"concurrent_streams": latency_streams, "direct": direct, "proxy": through,
                        "added_ms": ws_added, "proxy_load": load,
                        "note": "round trip of one client message and its reply: the proxy relays both"},
-        "realtime_streams": {**many, "seconds": CAPACITY_PHASE_S, "proxy_load": many_load},
+        "realtime_streams": {**many, "seconds": CAPACITY_PHASE_S, "proxy_load": many_load,
+                             "direct_same_load": many_direct,
+                             "note": "direct_same_load: the same streams straight to the fake; when both fall "
+                                     "behind, the load generator or the fake is the limit on this machine"},
         "proxy_idle_rss_kb": idle_rss,
         "targets": {
             "ws_added_p99_ms": {"target": TARGET_ADDED_P99_MS, "got": ws_added["p99"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import statistics
 import sys
@@ -56,8 +57,12 @@ def scaled_inputs(copies: int, folder: Path) -> tuple[Path, Path]:
         acc_parts.append(_copy_sections(_body(accounts), suffix))
         body = _copy_sections(_body(fake), suffix)
         # A distinct project id per copy: the fake's stream limit is per project.
-        body = re.sub(r'(?m)^project_id = "([0-9a-f-]+)-(\d{12})"',
-                      lambda m: f'project_id = "{m.group(1)}-{(i + 1) * 1000 + int(m.group(2)):012d}"', body)
+        base = (i + 1) * 1000
+
+        def renumber(m: re.Match[str], base: int = base) -> str:
+            return f'project_id = "{m.group(1)}-{base + int(m.group(2)):012d}"'
+
+        body = re.sub(r'(?m)^project_id = "([0-9a-f-]+)-(\d{12})"', renumber, body)
         fake_parts.append(body)
     folder.mkdir(parents=True, exist_ok=True)
     acc_path, fake_path = folder / f"accounts-x{copies}.toml", folder / f"fake-x{copies}.toml"
@@ -111,7 +116,10 @@ def child_run(accounts: str, fake_config: str, latency_ms: int | None, report_di
     checkpoint = Checkpoint(Path(report_dir))
     result = engine.run(loaded, handlers=[engine.threaded(checkpoint), lag])
     run_s = time.perf_counter() - started - loaded_s
-    write_reports(result, Path(report_dir))
+    print(json.dumps({"cells": len(result.cells), "run_s": round(run_s, 3), "loop_lag": lag.summary()}),
+          file=sys.stderr, flush=True)  # the probing figures, before the (slow) final reports
+    if not os.environ.get("DG_BENCH_NO_REPORTS"):
+        write_reports(result, Path(report_dir))
     return {"cells": len(result.cells), "counts": result.counts(), "load_s": round(loaded_s, 3),
             "run_s": round(run_s, 3), "reports_s": round(time.perf_counter() - started - loaded_s - run_s, 3),
             "loop_lag": lag.summary()}

@@ -543,7 +543,7 @@ def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple
     mistake = auth_mistake(ctx.auth)
     if mistake is not None:
         ranked.append(mistake.cause)
-    if facts.parameter_conflicts(combo.model, list(combo.query())):
+    if _request_suspect(combo):
         ranked.append("malformed_request")
     from .verdicts import endpoint_for_wrong_family, is_batch_only
     if endpoint_for_wrong_family(combo) or is_batch_only(combo.model):
@@ -558,6 +558,16 @@ def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple
     return tuple(dict.fromkeys(ranked))
 
 
+def _request_suspect(combo: Combo) -> str | None:
+    """A parameter the request alone shows is wrong: one this model refuses, or a value of the wrong type."""
+    pairs = list(combo.query())
+    conflicts = facts.parameter_conflicts(combo.model, pairs)
+    if conflicts:
+        return conflicts[0][0]
+    from .verdicts import suspicious_parameter
+    return suspicious_parameter([(n, v) for n, v in pairs if n.lower() not in facts.URL_KEY_PARAMETERS])
+
+
 def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     status = cell.observation.status if cell.observation else None
     if _j(cell).verdict is Verdict.NOT_FOUND:
@@ -566,7 +576,7 @@ def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding
             return specific
     ranked = list(facts.candidates_for(status, combo.surface.family))
     conflicts = facts.parameter_conflicts(combo.model, list(combo.query()))
-    if conflicts and "malformed_request" in ranked:
+    if _request_suspect(combo) and "malformed_request" in ranked:
         ranked.remove("malformed_request")
         ranked.insert(0, "malformed_request")
     from .verdicts import endpoint_for_wrong_family
@@ -576,7 +586,9 @@ def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding
               401: "the credentials were refused", 403: "something refused the request",
               404: "nothing is served there", 405: "this method or endpoint is not served for this request"}
     what = allows.get(status or 0, "the request failed")
-    hint = f" (likely: {conflicts[0][1]})" if conflicts else ""
+    suspect = _request_suspect(combo)
+    hint = f" (likely: {conflicts[0][1]})" if conflicts else (f" (likely: `{suspect}` has a value of the wrong type)"
+                                                              if suspect else "")
     return Finding(
         "status_only", f"Only a status ({status}) and no words on {_endpoint(combo)}: {what}{hint}",
         f"The status alone cannot tell the cause; get Deepgram's words: {_explain_command(cell, combo)}.",

@@ -253,7 +253,24 @@ def parameter_conflicts(model: str | None, pairs: list[tuple[str, str]]) -> list
     elif (model or "").lower().startswith("flux") and sum(len(v) for v in keyterms) > FLUX_KEYTERM_MAX_CHARS:
         out.append(("keyterm", f"Flux refuses keyterms longer than {FLUX_KEYTERM_MAX_CHARS} characters in total: "
                     "send fewer or shorter terms"))
+    eager, eot = _number(pairs, "eager_eot_threshold"), _number(pairs, "eot_threshold")
+    if eager is not None and eager > (eot if eot is not None else FLUX_DEFAULT_EOT_THRESHOLD):
+        # https://developers.deepgram.com/docs/flux/configuration: eager_eot_threshold must not exceed
+        # eot_threshold (default 0.7); livekit/agents #5199 hit the 400 this way.
+        out.append(("eager_eot_threshold", "eager_eot_threshold must not exceed eot_threshold (default "
+                    f"{FLUX_DEFAULT_EOT_THRESHOLD})"))
     return out
+
+
+FLUX_DEFAULT_EOT_THRESHOLD = 0.7
+
+
+def _number(pairs: list[tuple[str, str]], name: str) -> float | None:
+    value = next((v for n, v in pairs if n == name), None)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------------------------------ words without a status

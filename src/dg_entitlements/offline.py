@@ -162,7 +162,7 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
                        close_code=close_code, close_reason=answer.close_reason,
                        closed_by="server" if close_code not in (None, facts.ABNORMAL_CLOSE) else None,
                        error=_network_kind(error) if status is None else None,  # an answer came: no network error
-                       error_detail=error, request=request)
+                       error_detail=answer.client_error, request=request)
 
 
 def _network_kind(error: str | None) -> str | None:

@@ -302,7 +302,8 @@ async def _run_controls(plan: RunPlan, state: RunState, cells: Sequence[Cell],
         if observation is not None:
             per_cell.setdefault((cell.account, cell.combo_id), []).append(ControlResult(
                 purpose=spec.purpose, combo_id=spec.combo.id, status=observation.status,
-                verdict=judge(observation, spec.combo).verdict, request_id=observation.request_id))
+                verdict=judge(observation, spec.combo).verdict, request_id=observation.request_id,
+                model=spec.combo.model))
     return per_cell
 
 
@@ -355,7 +356,9 @@ async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None
     needing = {s.account.alias for s in later}
     # An account's own GET /v1/projects cell, when selected, is its discovery: it runs first.
     listing = [s for s in plan.selected if s.account.alias in needing and s.combo.surface.role == PROJECT_LIST]
-    first = [s for s in plan.selected if s not in later and s not in listing]
+    # By identity, not equality: a list membership test here was O(cells^2) deep dataclass compares.
+    waiting = {id(s) for s in later} | {id(s) for s in listing}
+    first = [s for s in plan.selected if id(s) not in waiting]
 
     async def after_discovery() -> None:
         if not later:

@@ -9,13 +9,14 @@ so the deep checks are reached, not only the parser.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dg_entitlements.accounts import Account, resolve_key
@@ -73,10 +74,8 @@ def _put(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
             cur = cur[step]
         except (KeyError, IndexError, TypeError):
             return doc
-    try:
+    with contextlib.suppress(IndexError, TypeError):
         cur[path[-1]] = value
-    except (IndexError, TypeError):
-        pass
     return doc
 
 
@@ -89,6 +88,8 @@ def _only_config_errors(fn: Any, *args: Any) -> None:
 
 @PROPS
 @given(path=st.sampled_from(WS_PATHS), value=VALUES, whole=st.one_of(st.none(), VALUES))
+@example(path=("streams", 0, "frames", 1, "size"), value="huge", whole=None)
+@example(path=("meta", "recorded_at"), value="yesterday", whole=None)
 def test_ws_cassettes(path: tuple[Any, ...], value: Any, whole: Any) -> None:
     doc = whole if whole is not None else _put(_valid_ws(), path, value)
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,6 +100,7 @@ def test_ws_cassettes(path: tuple[Any, ...], value: Any, whole: Any) -> None:
 
 @PROPS
 @given(path=st.sampled_from(HTTP_PATHS), value=VALUES, raw=st.one_of(st.none(), st.text(max_size=200)))
+@example(path=("interactions", 0, "response", "status"), value="abc", raw=None)
 def test_http_cassettes(path: tuple[Any, ...], value: Any, raw: str | None) -> None:
     text = raw if raw is not None else yaml.safe_dump(_put(_valid_http(), path, value))
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,6 +112,7 @@ def test_http_cassettes(path: tuple[Any, ...], value: Any, raw: str | None) -> N
 
 @PROPS
 @given(value=VALUES, raw=st.one_of(st.none(), st.binary(max_size=64)))
+@example(value="not a date", raw=None)
 def test_cassette_metadata(value: Any, raw: bytes | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "a").mkdir()
@@ -124,6 +127,8 @@ BUDGET_ITEMS = st.builds(lambda n, sep, v: f"{n}{sep}{v}", st.sampled_from(["req
 
 @PROPS
 @given(items=st.lists(BUDGET_ITEMS, max_size=4), raw=st.one_of(st.none(), st.text(max_size=40)))
+@example(items=[], raw="requests=1e309")  # the reproduced case: int(inf) was an OverflowError
+@example(items=[], raw="chars=nan")
 def test_budget_strings(items: list[str], raw: str | None) -> None:
     _only_config_errors(parse_budget, raw if raw is not None else ",".join(items))
 
@@ -137,12 +142,15 @@ URL_PARTS = st.tuples(st.sampled_from(["http", "https", "ws", "wss", "ftp", "", 
 
 @PROPS
 @given(parts=URL_PARTS, raw=st.one_of(st.none(), st.text(max_size=60)))
+@example(parts=("http", "127.0.0.1", ":99999", ""), raw=None)  # the reproduced case: a ValueError
 def test_base_urls(parts: tuple[str, str, str, str], raw: str | None) -> None:
     url = raw if raw is not None else f"{parts[0]}://{parts[1]}{parts[2]}{parts[3]}"
     _only_config_errors(target_from_base_url, url)
 
 
 @PROPS
+@example(data="\ufeffdgfake-k1\n".encode())  # the reproduced cases: a traceback on the old code
+@example(data="dgfake\u200b-k1".encode())
 @given(data=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass"))))
 def test_key_files_and_env_keys(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -43,3 +43,28 @@ def test_pytest_html_report_opens_in_a_browser(failing_report: tuple[Path, str],
     assert check.ok, check.problems()
     assert "flux-general-en" in check.evidence_text
     assert "INSUFFICIENT_PERMISSIONS" in check.evidence_text
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_pytest_html_report_holds_on_a_phone_and_a_laptop(
+    failing_report: tuple[Path, str],
+    chromium: str,  # noqa: F811
+    width: int,
+) -> None:
+    page, _ = failing_report
+    # Our fragment must not be what widens the page (`fits`), and the page as a whole must not either.
+    fits = "(function (r) { return r.scrollWidth <= r.clientWidth; })(document.getElementById('dge-report'))"
+    check = check_page(
+        page,
+        ROOT / "reports" / f"pytest-html-{width}-open.png",
+        UNEXPECTED_DENY,
+        width=width,
+        chromium=chromium,
+        first_screen=ROOT / "reports" / f"pytest-html-{width}.png",
+        measure={"lacks": "document.querySelector('#dge-summary').innerText", "fits": fits},
+    )
+    assert check.ok, check.problems()
+    assert check.popup["in_viewport"] and check.popup["outside"] == [], check.popup
+    assert "payg-no-flux" in check.measured["lacks"] and "Lacks" in check.measured["lacks"]
+    assert check.measured["fits"] is True
+    assert check.page_width <= check.viewport_width, f"pytest-html's page scrolls sideways: {check.page_width} px"

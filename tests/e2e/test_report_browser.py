@@ -1,5 +1,8 @@
 """The report in a real headless browser: no console errors, matrix and diagnosis visible, a cell's
-evidence opens on click, a screenshot lands in reports/. And proof the check can fail.
+evidence opens on click or with the keyboard, a screenshot lands in reports/. Layout, not only
+presence: no sideways page scroll on a phone (390 px) or a laptop (1400 px) for the sample and a run
+with failures, the evidence popup and its nested tables inside the popup and the viewport, the per
+account summary line with the right words, readable in dark mode. And proof each check can fail.
 
 Skips when chromium is missing on a developer machine; fails when CI is set (CI must install it:
 `apt-get install -y chromium`), so the check can never silently vanish from the pipeline.
@@ -14,7 +17,7 @@ import pytest
 
 from dg_entitlements.fsutil import atomic_write_text
 from dg_entitlements.report.html import render_page
-from dg_entitlements.report.sample import SAMPLE_COLUMNS, sample_run
+from dg_entitlements.report.sample import SAMPLE_COLUMNS, WIDE_COLUMNS, failing_run, sample_run
 
 from .browser import check_page, find_chromium
 
@@ -39,6 +42,108 @@ def chromium() -> str:
 @pytest.fixture
 def report_page(tmp_path: Path) -> Path:
     return atomic_write_text(tmp_path / "report.html", render_page(sample_run(), SAMPLE_COLUMNS))
+
+
+PAGES = {
+    "sample": lambda: render_page(sample_run(), SAMPLE_COLUMNS),
+    "failing": lambda: render_page(failing_run(), WIDE_COLUMNS),
+}
+SCREENS = {390: 844, 1400: 900}  # a phone, a laptop
+# What the summary says per account, as the browser renders it (innerText of each account's line).
+SUMMARY_JS = """Array.from(document.querySelectorAll('#dge-summary .dge-acct-line')).map(function (li) {
+  return [li.getAttribute('data-account'), li.innerText]; })"""
+FOCUSABLE_JS = """(function () { var s = document.querySelectorAll('details.dge-cell > summary'), bad = 0;
+  for (var i = 0; i < s.length; i++) {
+    s[i].focus(); if (s[i].tabIndex < 0 || document.activeElement !== s[i]) { bad++; } }
+  return {cells: s.length, not_focusable: bad}; })()"""
+EXPECTED_WORDS = {
+    "sample": {
+        "payg-full": ("Lacks (not entitled):", "aura-2-thalia-en", "Not measured:"),
+        "payg-no-flux": ("Lacks (not entitled):", "flux-general-multi", "Failed, key lacks a scope:", "leak"),
+    },
+    "failing": {
+        "payg-full": ("Lacks: nothing it was tested for", "Not measured:"),
+        "payg-no-flux": ("Lacks (not entitled):", "whisper-medium", "whisper-large", "flux-general-en", "leak"),
+        "no-credits": ("Failed, no credits:", "nova-3", "all unexpected"),
+    },
+}
+CLICK = {"sample": UNEXPECTED_DENY, "failing": UNEXPECTED_DENY}
+NESTED = {"sample": "#cell-4 > summary", "failing": UNEXPECTED_DENY}  # cell-4 has a control-probe table
+
+
+def _page(tmp_path: Path, name: str, html: str | None = None) -> Path:
+    return atomic_write_text(tmp_path / f"{name}.html", html if html is not None else PAGES[name]())
+
+
+@pytest.mark.parametrize("width", sorted(SCREENS))
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_layout_holds_on_a_phone_and_a_laptop(chromium: str, tmp_path: Path, name: str, width: int) -> None:
+    page = _page(tmp_path, name)
+    check = check_page(
+        page,
+        REPORTS / f"report-{name}-{width}-open.png",
+        NESTED[name],
+        width=width,
+        height=SCREENS[width],
+        chromium=chromium,
+        measure={"summary": SUMMARY_JS, "focus": FOCUSABLE_JS},
+        first_screen=REPORTS / f"report-{name}-{width}.png",
+    )
+    assert check.ok, check.problems()
+    assert check.viewport_width == width
+    assert check.page_width <= check.viewport_width, f"the page scrolls sideways: {check.page_width} px"
+    popup = check.popup
+    assert popup["in_viewport"], popup
+    assert not popup["overflow_x"] and popup["outside"] == [], popup
+    if name == "sample":
+        assert popup["tables"] >= 1  # the nested control-probe table was measured too
+    lines = dict(check.measured["summary"])
+    assert list(lines) == list(EXPECTED_WORDS[name]) or set(lines) >= set(EXPECTED_WORDS[name])
+    for account, words in EXPECTED_WORDS[name].items():
+        for word in words:
+            assert word in lines[account], (account, word, lines[account])
+    assert check.measured["focus"]["cells"] > 0 and check.measured["focus"]["not_focusable"] == 0
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_enter_opens_a_cell_from_the_keyboard(chromium: str, tmp_path: Path, name: str) -> None:
+    check = check_page(_page(tmp_path, name), tmp_path / "kbd.png", CLICK[name], press_enter=True, chromium=chromium)
+    assert check.ok, check.problems()
+    assert "Unexpectedly denied" in check.evidence_text
+
+
+def test_dark_mode_is_dark_and_readable(chromium: str, tmp_path: Path) -> None:
+    colours = """(function () { var s = getComputedStyle(document.querySelector('.dge'));
+      return [s.backgroundColor, s.color]; })()"""
+    check = check_page(
+        _page(tmp_path, "failing"),
+        REPORTS / "report-failing-dark-open.png",
+        UNEXPECTED_DENY,
+        chromium=chromium,
+        measure={"colours": colours},
+        emulate={"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        first_screen=REPORTS / "report-failing-dark.png",
+    )
+    assert check.ok, check.problems()
+    bg, fg = check.measured["colours"]
+    assert bg == "rgb(20, 23, 31)" and fg == "rgb(230, 233, 240)"
+
+
+def test_layout_checks_fail_on_a_page_that_scrolls_or_a_popup_that_spills(chromium: str, tmp_path: Path) -> None:
+    # The two regressions the issue reported: a matrix that widens the page, a popup outside the screen.
+    html = PAGES["sample"]().replace(
+        "</head>",
+        # !important: the report's own <style> comes later in the page and would win a tie.
+        "<style>.dge .dge-scroll{overflow:visible!important}.dge .dge-mx>tbody>tr>td{min-width:30em!important}"
+        ".dge .dge-cell>.ev{position:absolute!important;left:0!important;top:100%!important;"
+        "transform:none!important;width:50em!important}"
+        ".dge .ev table{width:80em!important;table-layout:auto!important}</style></head>",
+    )
+    check = check_page(
+        _page(tmp_path, "spill", html), tmp_path / "spill.png", NESTED["sample"], width=390, chromium=chromium
+    )
+    assert check.page_width > check.viewport_width
+    assert not check.popup["in_viewport"] and check.popup["outside"]
 
 
 def test_report_loads_clean_and_a_cell_opens_to_its_evidence(chromium: str, report_page: Path) -> None:

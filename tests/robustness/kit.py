@@ -18,10 +18,10 @@ from typing import Any
 from dg_entitlements.accounts import Account
 from dg_entitlements.budget import Budget
 from dg_entitlements.catalogue import Catalogue, load_catalogue
+from dg_entitlements.engine import run_plan as run_sync
 from dg_entitlements.fake.config import parse_fake_config
 from dg_entitlements.fake.server import FakeServer
 from dg_entitlements.model import Cell, RunResult, Verdict
-from dg_entitlements.engine import run_plan as run_sync
 from dg_entitlements.pipeline import RunPlan, Selected
 from dg_entitlements.probe.retry import RetryPolicy
 from dg_entitlements.probe.runner import ProbeSettings

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from dg_entitlements.budget import Budget
-from dg_entitlements.model import Cost, Outcome
 from dg_entitlements.config import SuiteOptions
+from dg_entitlements.model import Cost, Outcome
 from dg_entitlements.probe.request import build_request
 from dg_entitlements.probe.retry import RetryPolicy
 from dg_entitlements.probe.target import LIVE_TARGET

@@ -79,7 +79,8 @@ LINES = st.one_of(HEADERS, st.tuples(KEYS, VALUES).map(lambda kv: f"{kv[0]} = {k
 def docs(draw: st.DrawFn) -> str:
     """A valid file (or nothing) with generated lines inserted anywhere, so junk lands inside tables."""
     lines = draw(st.sampled_from(["", VALID_CATALOGUE, VALID_ACCOUNTS, VALID_FAKE])).splitlines()
-    if lines and draw(st.booleans()):
+    drop: bool = draw(st.booleans())
+    if lines and drop:
         del lines[draw(st.integers(0, len(lines) - 1))]
     for line in draw(st.lists(LINES, max_size=8)):
         lines.insert(draw(st.integers(0, len(lines))), line)

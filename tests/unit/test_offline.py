@@ -239,3 +239,17 @@ def test_an_accepted_request_the_client_says_held_no_speech() -> None:
     _, diagnosis = diagnose_answer("https://api.deepgram.com/v1/listen?model=nova-3",
                                    SeenAnswer(200, client_error="No speech detected"), method="POST")
     assert diagnosis.cause == "undecodable_audio"
+
+
+def test_a_wrongly_typed_value_ranks_a_malformed_request_first() -> None:
+    """deepgram-go-sdk #294 shape: endpointing=300ms (a number is expected), only a failed dial was seen."""
+    url = "wss://api.deepgram.com/v1/listen?model=nova-2&endpointing=300ms"
+    _, diagnosis = diagnose_answer(url, SeenAnswer(client_error="Dialer failed: websocket"))
+    assert diagnosis.cause == "handshake_hidden" and diagnosis.candidates[0] == "malformed_request"
+    assert "idle_timeout" not in diagnosis.candidates
+
+
+def test_flux_eager_threshold_above_eot_is_named() -> None:
+    url = "wss://api.deepgram.com/v2/listen?model=flux-general-en&eot_threshold=0.7&eager_eot_threshold=0.8"
+    _, diagnosis = diagnose_answer(url, SeenAnswer(status=400))
+    assert diagnosis.candidates[0] == "malformed_request" and "eager_eot_threshold" in diagnosis.title

@@ -153,11 +153,14 @@ def test_drift_section_comes_before_the_diagnosis_and_lost_first() -> None:
     assert 'class="dge-drift"' not in render_matrix(sample_run(with_drift=False))
 
 
-def test_header_totals_and_cost() -> None:
+def test_header_then_the_accounts_then_totals_and_cost() -> None:
     html = render_matrix(sample_run())
     head = html[: html.index("</header>")]
-    assert "Contract broken" in head and "Unexpectedly denied" in head
-    assert "<strong>11</strong> requests" in head and "<strong>10</strong>" in head
+    assert "Contract broken" in head
+    totals = html[html.index('class="dge-totals-box"') :]
+    assert html.index("</header>") < html.index('id="dge-summary"') < html.index('class="dge-totals-box"')
+    assert "Unexpectedly denied" in totals
+    assert "<strong>11</strong> requests" in totals and "<strong>10</strong>" in totals
 
 
 def test_text_is_escaped() -> None:

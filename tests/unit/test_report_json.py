@@ -121,7 +121,7 @@ def test_identical_bodies_are_stored_once_and_long_ones_are_bounded() -> None:
         for i, c in enumerate(base.cells)
     )
     run = dataclasses.replace(base, cells=cells)
-    d = run_to_dict(run)
+    d = run_to_dict(run, compact=True)
     assert len(d["bodies"]) == 2  # two distinct bodies, however many cells carry them
     text = dumps(run)
     assert text.count('"model-1"') == 1 and len(text) < len(json.dumps(huge)) + 20_000
@@ -141,7 +141,7 @@ def test_a_dangling_body_reference_is_a_config_error(tmp_path: Path) -> None:
     run = dataclasses.replace(
         base, cells=(dataclasses.replace(c0, observation=dataclasses.replace(c0.observation, body=_big_body(5))),)
     )
-    d = run_to_dict(run)
+    d = run_to_dict(run, compact=True)
     d["bodies"] = {}
     path = tmp_path / "run.json"
     path.write_text(json.dumps(d))
@@ -152,7 +152,9 @@ def test_a_dangling_body_reference_is_a_config_error(tmp_path: Path) -> None:
 
 def test_fields_at_their_default_are_left_out_and_come_back() -> None:
     run = sample_run()
-    d = run_to_dict(run)
+    d = run_to_dict(run, compact=True)
+    assert "bodies" not in run_to_dict(run)  # without `compact`, every cell stands on its own
+    assert "diagnosis" in run_to_dict(run)["cells"][0]
     skipped = d["cells"][10]
     assert "diagnosis" not in skipped and skipped["skipped_reason"]  # a None default is not written
     assert skipped["observation"] is None  # a required field is, even when None
@@ -207,3 +209,15 @@ def test_every_dataclass_in_a_run_is_covered_by_type_hints() -> None:
     written = {k for c in d["cells"] for k in c}
     assert {f.name for f in dataclasses.fields(Cell)} - set(NOT_SERIALISED[Cell]) <= written
     assert d["schema_version"] == model.SCHEMA_VERSION
+
+
+def test_the_in_process_combo_is_not_written_and_the_run_reads_back() -> None:
+    run = sample_run()
+    c0 = run.cells[0]
+    combo = model.Combo(c0.combo_id, model.Surface(c0.surface, "http", "POST", "/v1/listen"), c0.model, why="w")
+    with_combo = dataclasses.replace(run, cells=(dataclasses.replace(c0, combo=combo), *run.cells[1:]))
+    d = run_to_dict(with_combo)
+    assert "combo" not in d["cells"][0]
+    back = run_from_dict(json.loads(dumps(with_combo)))
+    assert back == run and back.cells[0].combo is None
+    assert back.combos == run.combos and any(info.intrinsic for info in back.combos.values())

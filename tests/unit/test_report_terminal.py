@@ -30,3 +30,9 @@ def test_no_colour_codes_unless_asked() -> None:
 def test_incomplete_run_says_so() -> None:
     assert "INCOMPLETE RUN" in render_summary(sample_run(complete=False))
     assert "INCOMPLETE" not in render_summary(sample_run())
+
+
+def test_the_per_account_line_comes_first() -> None:
+    lines = render_summary(sample_run()).splitlines()
+    assert lines[2] == "• payg-full has 2 models; lacks aura-2-thalia-en (not entitled); not measured: list."
+    assert lines[3].startswith("• payg-no-flux has 2 models, including flux-general-en which it was expected to lack")

@@ -59,6 +59,9 @@ class SplitPersister:
     directory: Path = Path("fixtures/cassettes")
     aliases: tuple[str, ...] = ()
     alias_projects: bool = False
+    # alias -> True when this save re-recorded every answer the file held before (none left stale):
+    # only then may the recording re-stamp `recorded_at` (cassette/record.py).
+    refreshed: dict[str, bool] = {}  # noqa: RUF012 - class-level state, like the fields above
 
     @classmethod
     def load_cassette(cls, cassette_path: str, serializer: str) -> tuple[list[Any], list[Any]]:
@@ -86,6 +89,7 @@ class SplitPersister:
             if path.is_file():
                 for req, resp in zip(*read_http_cassette(path), strict=True):
                     merged[request_key(req.method, req.uri)] = (req, resp)
+            cls.refreshed[alias] = set(merged) <= set(fresh)
             merged.update(fresh)
             items = [merged[k] for k in sorted(merged)]
             for _, resp in items:
@@ -157,6 +161,7 @@ def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, recor
     SplitPersister.directory = directory
     SplitPersister.aliases = tuple(aliases)
     SplitPersister.alias_projects = alias_projects
+    SplitPersister.refreshed = {}
 
     def before_record_request(request: VcrRequest) -> VcrRequest:
         value = request.headers.get("Authorization") or request.headers.get("authorization")

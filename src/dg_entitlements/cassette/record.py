@@ -18,7 +18,7 @@ from ..probe.runner import PROBE_OBSERVER, ProbeJob, utc_now
 from ..probe.target import Target
 from ..secrets import scrub
 from .aliases import PUBLIC, AliasMap, alias_project_ids
-from .http import make_vcr
+from .http import HTTP_FILE, SplitPersister, make_vcr
 from .ws import WsStream, load_ws, stream_from_observation, to_json
 
 if TYPE_CHECKING:
@@ -69,14 +69,17 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
         PROBE_OBSERVER.reset(token)
         host = next(iter(targets.values())).rest if targets else ""
         for alias in aliases:
-            meta = meta_after_recording(read_meta_or_none(directory, alias), completed, recorded_at, {
-                "schema": 1, "host": host, "tool_version": __version__, "account": alias,
-                "mode": loaded.options.mode})
             path = directory / alias / WS_FILE
             merged: dict[tuple[str, str], WsStream] = {}
             if path.is_file():
                 merged.update(load_ws(path)[1])
-            merged.update(streams.get(alias, {}))
+            fresh = streams.get(alias, {})
+            http_refreshed = SplitPersister.refreshed.get(alias, not (directory / alias / HTTP_FILE).is_file())
+            whole = completed and http_refreshed and set(merged) <= set(fresh)
+            meta = meta_after_recording(read_meta_or_none(directory, alias), whole, recorded_at, {
+                "schema": 1, "host": host, "tool_version": __version__, "account": alias,
+                "mode": loaded.options.mode})
+            merged.update(fresh)
             text = to_json(list(merged.values()), meta)
             text = alias_project_ids(text, alias) if alias_projects else text
             atomic_write_text(path, scrub(text))
@@ -85,9 +88,10 @@ def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[
 
 def meta_after_recording(previous: dict[str, Any] | None, completed: bool, recorded_at: str,
                          fields: dict[str, Any]) -> dict[str, Any]:
-    """The metadata a recording leaves. Only a recording that ran to its end stamps `recorded_at`: an
-    interrupted one (Ctrl-C, a crash) keeps the previous stamp, so stale answers are never passed off
-    as fresh; with no previous metadata it is written with `partial: true`."""
+    """The metadata a recording leaves. Only a recording that ran to its end AND re-recorded every
+    answer the cassettes held stamps `recorded_at`: an interrupted one (Ctrl-C, a crash) or a partial one
+    (a subset, older answers kept) keeps the previous stamp, so old answers are never passed off as
+    fresh; with no previous metadata it is written with `partial: true`."""
     if completed:
         return {**fields, "recorded_at": recorded_at}
     if previous is not None:

@@ -28,8 +28,8 @@ from .timeouts import Timeouts
 from .ws import ws_try
 
 MIN_TRY_S = 0.5  # a retry is not started with less than this left of the probe's deadline
-# Tries get max_probe_s minus this margin: a deadline fires a little late on a busy event loop, and
-# the bound is documented as holding exactly, recorded latencies included.
+# Tries get max_probe_s minus this margin (at most a tenth of it): a deadline fires a little late on a
+# busy event loop, and the bound is documented as holding exactly, recorded latencies included.
 PROBE_MARGIN_S = 0.5
 
 
@@ -79,11 +79,11 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
     waited = 0.0
     started = time.perf_counter()
     fields: dict[str, Any] = {}
+    margin = min(PROBE_MARGIN_S, settings.retry.max_probe_s / 10)
     while True:
         # One deadline per probe, retries included: each try gets what is left of max_probe_s (at most
         # its own attempt_s), so no probe outlives RetryPolicy.max_probe_s whatever the server does.
-        limit = min(settings.timeouts.attempt_s,
-                    settings.retry.max_probe_s - PROBE_MARGIN_S - (time.perf_counter() - started))
+        limit = min(settings.timeouts.attempt_s, settings.retry.max_probe_s - margin - (time.perf_counter() - started))
         if req.transport == "ws":
             fields = await ws_try(req, job.key, settings.timeouts, settings.loopback, limit_s=limit)
         else:
@@ -96,7 +96,7 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
             break
         delay = backoff_delay(len(attempts), retry_after, settings.retry, rng)
         elapsed = time.perf_counter() - started
-        if elapsed + delay + MIN_TRY_S + PROBE_MARGIN_S > settings.retry.max_probe_s or not budget.take(delay):
+        if elapsed + delay + MIN_TRY_S + margin > settings.retry.max_probe_s or not budget.take(delay):
             break
         if may_spend is not None and not may_spend(req.cost):  # a retry is on the bill too (--dg-budget)
             break

@@ -24,7 +24,7 @@ from ..model import Frame
 from ..secrets import ApiKey, bounded
 from .answers import MAX_TEXT, allowed_headers, parse_body, parse_frame_text
 from .errors import describe, network_error_kind
-from .http import USER_AGENT, auth_headers, subprotocols, host_port
+from .http import USER_AGENT, auth_headers, host_port, subprotocols
 from .request import ProbeRequest
 from .timeouts import MAX_HANDSHAKE_BODY_BYTES, MAX_WS_MESSAGE_BYTES, Timeouts
 

@@ -77,8 +77,10 @@ def parse_frame(data: str | bytes, at_ms: float) -> Frame:
     return Frame(kind="text", at_ms=at_ms, data=parsed, size=len(data))
 
 
-def _keep(frame: Frame) -> bool:
-    return frame.kind == "text" and str(frame.type or "").lower() in KEEP_ALWAYS
+def _keep(data: str) -> bool:
+    """A message past the cap is kept if it may be an Error/Metadata/Warning (cheap test, parsed later)."""
+    head = data[:200].lower()
+    return any(f'"{kind}"' in head for kind in KEEP_ALWAYS)
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Tap:
     body_size: int = 0
     request_body: bytearray = field(default_factory=bytearray)
     request_bytes: int = 0
-    frames: list[Frame] = field(default_factory=list)
+    raw_frames: list[tuple[float, str | bytes | int]] = field(default_factory=list)  # parsed at freeze
     frames_seen: int = 0
     client_messages: int = 0
     audio_bytes: int = 0
@@ -138,13 +140,12 @@ class Tap:
             self.request_body += chunk[:room]
 
     def server_message(self, data: str | bytes) -> None:
+        """Called after the message was forwarded: an append, no parsing on the relay path."""
         self.frames_seen += 1
-        if len(self.frames) < MAX_FRAMES:
-            self.frames.append(parse_frame(data, round(self.elapsed_ms(), 1)))
-        elif isinstance(data, str):
-            frame = parse_frame(data, round(self.elapsed_ms(), 1))
-            if _keep(frame):
-                self.frames.append(frame)
+        if len(self.raw_frames) < MAX_FRAMES:
+            self.raw_frames.append((self.elapsed_ms(), len(data) if isinstance(data, bytes) else data))
+        elif isinstance(data, str) and _keep(data):
+            self.raw_frames.append((self.elapsed_ms(), data))
 
     def client_message(self, data: str | bytes) -> None:
         self.client_messages += 1
@@ -158,6 +159,14 @@ class Tap:
     def failed(self, kind: str, detail: str) -> None:
         self.error, self.error_detail = kind, detail[:300]
 
+    def frames(self) -> tuple[Frame, ...]:
+        out = []
+        for at, data in self.raw_frames:
+            at_ms = round(at, 1)
+            out.append(Frame(kind="binary", at_ms=at_ms, size=data) if isinstance(data, int)
+                       else parse_frame(data, at_ms))
+        return tuple(out)
+
     def freeze(self) -> Exchange:
         raw = decode_content(bytes(self.body), self.content_encoding)
         body, kind = parse_body(raw, self.content_type)
@@ -169,7 +178,7 @@ class Tap:
             url=safe_url(self.upstream_url), auth=self.auth, account=self.account, at=self.at,
             status=self.status, headers=dict(self.headers), content_type=self.content_type, body=body,
             body_kind=kind, body_size=self.body_size, raw_body=raw, request_body=bytes(self.request_body),
-            request_bytes=self.request_bytes, frames=tuple(self.frames), frames_seen=self.frames_seen,
+            request_bytes=self.request_bytes, frames=self.frames(), frames_seen=self.frames_seen,
             client_messages=self.client_messages, audio_bytes=self.audio_bytes, close_code=self.close_code,
             close_reason=self.close_reason, closed_by=self.closed_by, error=self.error,
             error_detail=self.error_detail, latency_ms=round(self.latency_ms, 1),

@@ -8,6 +8,7 @@ a plain-text body naming the proxy, so nobody mistakes it for Deepgram.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -76,7 +77,8 @@ async def relay_http(request: Request, tap: Tap, client: httpx.AsyncClient, done
             tap.failed(error_kind(exc), f"{type(exc).__name__} while streaming the body: {exc}")
         finally:
             await upstream.aclose()
-            done(tap.freeze())
+            # Judged after the response is complete, not between the last chunk and the end of the body.
+            asyncio.get_running_loop().call_soon(lambda: done(tap.freeze()))
 
     response = StreamingResponse(body(), status_code=upstream.status_code)
     response.raw_headers = list(raw_headers)

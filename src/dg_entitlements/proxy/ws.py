@@ -96,7 +96,7 @@ async def relay_ws(websocket: WebSocket, tap: Tap, done: Done) -> None:
     try:
         await _pump_both(websocket, upstream, tap)
     finally:
-        done(tap.freeze())
+        asyncio.get_running_loop().call_soon(lambda: done(tap.freeze()))
 
 
 async def _pump_both(websocket: WebSocket, upstream: ClientConnection, tap: Tap) -> None:
@@ -123,11 +123,11 @@ async def _from_client(websocket: WebSocket, upstream: ClientConnection, tap: Ta
         if kind == "websocket.receive":
             data = message.get("bytes")
             payload: str | bytes = data if data is not None else str(message.get("text") or "")
-            tap.client_message(payload)
             try:
                 await upstream.send(payload)
             except ConnectionClosed:
                 return  # the server side is closing: the other pump relays its close
+            tap.client_message(payload)
         elif kind == "websocket.disconnect":
             code = int(message.get("code") or NO_STATUS)
             reason = str(message.get("reason") or "")
@@ -142,11 +142,11 @@ async def _from_client(websocket: WebSocket, upstream: ClientConnection, tap: Ta
 async def _from_upstream(websocket: WebSocket, upstream: ClientConnection, tap: Tap) -> None:
     try:
         async for data in upstream:
-            tap.server_message(data)
             if isinstance(data, bytes):
                 await websocket.send_bytes(data)
             else:
                 await websocket.send_text(data)
+            tap.server_message(data)
     except ConnectionClosed:
         pass
     except Exception:  # the app went away while we were sending: its pump records the close

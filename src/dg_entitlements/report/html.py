@@ -1,8 +1,13 @@
-"""The entitlement report as HTML (pure): header, drift, diagnosis panel, then the matrix.
+"""The entitlement report as HTML (pure): verdict, per-account summary, totals, drift, what needs
+attention (per account x cause), the trap rows, then the matrix.
 
 Written for the people who read it without having run it (support staff, account managers):
-- the answer comes first (contract kept or broken, lost entitlements, root causes with what to do),
-  the matrix after, and every cell opens to the evidence behind it;
+- the answer comes first: one line per account saying what it has, lacks (not entitled), could not
+  use for another reason and could not measure (report.overview / report.summary), then lost
+  entitlements and root causes with what to do; the matrix after, every cell opening to its evidence;
+- layout holds on any screen: the page never scrolls sideways (each matrix scrolls in its own box),
+  the evidence opens as a fixed box inside the viewport with its own table styles (matrix rules use
+  child selectors so they cannot leak into nested tables), dark mode and print have their own rules;
 - every outcome has words and a symbol as well as a colour (accessible, and quotable in a ticket);
 - a cell that needed retries is marked and never looks like a clean pass.
 
@@ -484,7 +489,8 @@ def render_matrix(run: RunResult, columns: Sequence[tuple[str, str]] | None = No
 
 
 def render_page(run: RunResult, columns: Sequence[tuple[str, str]] | None = None) -> str:
-    """A complete standalone page around `render_matrix`; deterministic for a given run."""
+    """The standalone entitlement page for readers (the default artefact): `render_matrix` in a page of
+    its own, light or dark; deterministic for a given run. pytest-html embeds `render_matrix` itself."""
     title = f"Deepgram entitlements · {run.mode} · {run.started_at}"
     return scrub(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -68,10 +68,13 @@ class _Invalid(Exception):
 # ------------------------------------------------------------------------------------------ to dict
 
 
-def run_to_dict(run: RunResult) -> dict[str, Any]:
-    """The run as plain JSON data: enums as their values, tuples as lists, dataclasses as objects,
-    bulky bodies in one de-duplicated table (see BULK)."""
-    bodies: dict[str, Any] = {}
+def run_to_dict(run: RunResult, *, compact: bool = False) -> dict[str, Any]:
+    """The run as plain JSON data: enums as their values, tuples as lists, dataclasses as objects.
+
+    `compact` (what the file gets, see `dumps`): fields at their default left out, bulky bodies in one
+    de-duplicated, bounded table (see BULK). Without it every cell is self-contained, for callers that
+    take one cell out of the run (the proxy's JSON log)."""
+    bodies: dict[str, Any] | None = {} if compact else None
     out = _to_plain(run, bodies)
     assert isinstance(out, dict)
     if bodies:
@@ -289,7 +292,7 @@ def dumps(run: RunResult) -> str:
     Strings are scrubbed one by one before encoding (so a secret containing a quote or a backslash
     is still found), then the whole text once more as a safety net.
     """
-    data = _scrub_all(run_to_dict(run))
+    data = _scrub_all(run_to_dict(run, compact=True))
     parts = []
     for key in sorted(data):
         value = data[key]

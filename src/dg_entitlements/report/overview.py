@@ -30,8 +30,9 @@ def _item(item: Item, ids: Mapping[int, str], *, show_where: bool = True, flag_e
     where = f' <span class="where">on {e(", ".join(item.where))}</span>' if show_where and first.model else ""
     flag = ' <strong class="flag">unexpected</strong>' if item.unexpected and flag_each else ""
     anchor = ids.get(id(first), "")
+    reason = f' title="{e(item.why)}"' if item.why else ""
     return (
-        f'<li><a href="#{anchor}" data-cell="{anchor}" class="k-{cell_kind(first)}">{e(item.name)}</a>'
+        f'<li><a href="#{anchor}" data-cell="{anchor}" class="k-{cell_kind(first)}"{reason}>{e(item.name)}</a>'
         f"{where}{flag}</li>"
     )
 

@@ -182,6 +182,7 @@ def not_entitled_diagnosis(account: str, model: str, n: int, candidates: tuple[s
                 Verdict.ENTITLED,
                 rid(900 + n),
                 "the key works on this endpoint",
+                model="flux-general-en",
             ),
             ControlResult("bogus_model", "listen-v2-ws::zz-no-such-model", 403, Verdict.NOT_ENTITLED, rid(950 + n)),
         ),

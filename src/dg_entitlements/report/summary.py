@@ -59,6 +59,7 @@ class Item:
     name: str
     where: tuple[str, ...]  # endpoint titles
     cells: tuple[Cell, ...]
+    why: str = ""  # the catalogue's reason for the first combination, shown as a tooltip
 
     @property
     def unexpected(self) -> bool:
@@ -178,7 +179,7 @@ def _items(run: RunResult, cells: Iterable[Cell]) -> tuple[Item, ...]:
             t = _titles(run, c.surface)
             if t not in where:
                 where.append(t)
-        out.append(Item(name, tuple(where), tuple(cs)))
+        out.append(Item(name, tuple(where), tuple(cs), why(run, cs[0])))
     return tuple(out)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dg_entitlements.drift import render_drift_text
 from dg_entitlements.model import Cell, Outcome, RunResult
 from dg_entitlements.report.labels import expected_text, got_text, ordered_accounts, request_id, tries
+from dg_entitlements.report.summary import account_summaries
 from dg_entitlements.secrets import scrub
 
 _COLUMNS = (
@@ -39,6 +40,9 @@ def _paint(text: str, code: str, color: bool) -> str:
 def render_summary(run: RunResult, color: bool = False, reports: Sequence[str | os.PathLike[str]] = ()) -> str:
     """The end-of-run table as text (scrubbed). `reports` are the paths written, listed last."""
     lines = [_header(run), ""]
+    # The same sentence as the HTML report's first screen: who has, lacks or could not use what.
+    lines.extend(f"• {s.sentence()}" for s in account_summaries(run))
+    lines.append("")
     lines.extend(_counts_table(run, color))
     problems = [
         c for c in run.cells if c.outcome in (Outcome.UNEXPECTED_DENY, Outcome.UNEXPECTED_ALLOW, Outcome.INCONCLUSIVE)
