@@ -28,7 +28,7 @@ from .secrets import ApiKey, contains_secret_shape, looks_like_real_key, registe
 MAX_ALIAS_CHARS = 64
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 ACCOUNT_KEYS = {"key", "key_env", "key_file", "base_url", "ws_base_url", "agent_base_url", "project_id",
-                "default", "expect", "description"}
+                "default", "expect", "description", "stream_limit"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Account:
     expect: tuple[tuple[str, Any], ...] = ()  # (pattern, raw expectation) in file order
     description: str = ""
     source: str = ""
+    stream_limit: int | None = None  # the project's concurrent-stream limit (probe/limits.py); None: documented
 
     @property
     def key_source(self) -> str:
@@ -117,6 +118,12 @@ def load_accounts(path: str | Path) -> Accounts:
         if "key_file" in raw and (len(raw["key_file"]) > 4096 or "\x00" in raw["key_file"]):
             raise ConfigError(file, f"{key}.key_file", "is not a file path (value not shown)",
                               'give the path of a file holding only the key, e.g. key_file = "~/.deepgram-key"')
+        stream_limit = raw.get("stream_limit")
+        if stream_limit is not None and (isinstance(stream_limit, bool) or not isinstance(stream_limit, int)
+                                         or not 1 <= stream_limit <= 10_000):
+            raise ConfigError(file, f"{key}.stream_limit", "must be a whole number from 1 to 10000",
+                              "give the project's concurrent-stream limit, e.g. stream_limit = 50 "
+                              "(1 for a secondary self-serve project)")
         expect_raw = raw.get("expect", {})
         if not isinstance(expect_raw, dict):
             raise ConfigError(file, f"{key}.expect", "must be a table of pattern = expectation",
@@ -132,7 +139,7 @@ def load_accounts(path: str | Path) -> Accounts:
             base_url=raw.get("base_url"), ws_base_url=raw.get("ws_base_url"),
             agent_base_url=raw.get("agent_base_url"), project_id=raw.get("project_id"),
             default=raw.get("default", "entitled"), expect=tuple(expect_raw.items()),
-            description=str(raw.get("description", "")), source=file,
+            description=str(raw.get("description", "")), source=file, stream_limit=stream_limit,
         ))
     return Accounts(tuple(accounts), file)
 

@@ -107,8 +107,11 @@ def read_checkpoint(path: Path) -> RunResult:
     from .report.json import run_from_dict
 
     try:
-        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+        if raw and not raw[-1].endswith("}"):
+            raw.pop()  # a kill mid-write tears at most the last line: what came before is whole
+        lines = [json.loads(line) for line in raw]
+    except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(str(path), "", f"not a checkpoint ({exc})", "give an entitlements.json or a "
                           "checkpoint written by dg-entitlements") from None
     if not lines or not isinstance(lines[0], dict) or "mode" not in lines[0]:

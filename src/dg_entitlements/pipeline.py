@@ -44,6 +44,7 @@ from .model import (
     Verdict,
 )
 from .outcomes import needs_explaining, outcome_for, worth_controls
+from .probe.limits import ProjectGates
 from .probe.request import MissingPrerequisite, ProbeRequest, build_request
 from .probe.retry import RetryBudget
 from .probe.runner import ProbeJob, ProbeSettings, run_probes, utc_now
@@ -109,6 +110,7 @@ class RunState:
     project_ids: dict[str, str | None] = field(default_factory=dict)
     evidence: dict[tuple[str, str], Observation] = field(default_factory=dict)  # (alias, role) -> answer
     unfunded_discovery: set[str] = field(default_factory=set)
+    narrowest_window: dict[str, int] = field(default_factory=dict)  # account -> lowest window after a 429
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class RunGuards:
     limiter: asyncio.Semaphore
     retry_budget: RetryBudget
     may_spend: Callable[[Cost], bool]
+    projects: ProjectGates
 
     async def probe(self, jobs: Sequence[ProbeJob], settings: ProbeSettings, ledger: Ledger,
                     on_done: Callable[[ProbeJob, Observation], None] | None = None) -> dict[Hashable, Observation]:
@@ -128,7 +131,7 @@ class RunGuards:
                 on_done(job, observation)
 
         return await run_probes(jobs, settings, done, limiter=self.limiter, retry_budget=self.retry_budget,
-                                may_spend=self.may_spend)
+                                may_spend=self.may_spend, gates=self.projects)
 
 
 def new_state(plan: RunPlan) -> RunState:
@@ -163,9 +166,15 @@ def result_from_state(plan: RunPlan, state: RunState, complete: bool, extra_note
     return RunResult(
         schema_version=SCHEMA_VERSION, tool_version=__version__, mode=plan.mode, started_at=state.started_at,
         finished_at=utc_now(), complete=complete, accounts=account_infos(plan, state), cells=cells,
-        targets=targets, cost=state.ledger.spent, notes=tuple(plan.notes) + tuple(extra_notes),
+        targets=targets, cost=state.ledger.spent,
+        notes=tuple(plan.notes) + tuple(extra_notes) + _window_notes(state.narrowest_window),
         surfaces={name: s.title for name, s in plan.catalogue.surfaces.items()}, combos=combo_infos(plan),
     )
+
+
+def _window_notes(narrowest: dict[str, int]) -> tuple[str, ...]:
+    return tuple(f"{alias}: its project answered 429, so its probes at once went down to {n}; a probe still "
+                 "refused after its retries is inconclusive, never a denial" for alias, n in sorted(narrowest.items()))
 
 
 def make_cell(account: str, combo: Combo, expectation: Expectation, observation: Observation | None,
@@ -339,8 +348,11 @@ async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None
     for item in plan.selected:
         state.project_ids.setdefault(item.account.alias, item.account.project_id)
     index: dict[Hashable, Selected] = {}
+    limits = {s.account.alias: s.account.stream_limit for s in plan.selected if s.account.stream_limit}
     guards = RunGuards(asyncio.Semaphore(max(1, plan.settings.concurrency)),
-                       RetryBudget(plan.settings.retry.max_run_retry_s), state.ledger.grant)
+                       RetryBudget(plan.settings.retry.max_run_retry_s), state.ledger.grant,
+                       ProjectGates(limits))
+    state.narrowest_window = guards.projects.lowest  # the same dict: a partial result sees it too
 
     def done(job: ProbeJob, observation: Observation) -> None:
         item = index[job.ident]

@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 REAL_KEY_SHAPE = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
@@ -102,6 +103,39 @@ def encodings(secret: str) -> tuple[set[str], set[str]]:
     return {f for f in folded if f}, exact
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many literals, shaped as a trie: a search costs the same with 3 keys or 3,000.
+
+    Python's `re` tries the branches of `a|b|c...` one after another at every position, so a flat
+    alternation of every key's encodings made scrubbing O(keys) per character (seen: 2.3 s per report
+    at 300 keys). In a trie each position follows one path; longer words win where one word is
+    the prefix of another (the optional tail is greedy).
+    """
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        out: list[str] = []
+        while True:  # a chain of single children is plain text: recursion only where paths part
+            children = [(ch, child) for ch, child in sorted(node.items()) if ch]
+            if len(children) == 1 and "" not in node:
+                out.append(re.escape(children[0][0]))
+                node = children[0][1]
+                continue
+            if children:
+                branches = [re.escape(ch) + render(child) for ch, child in children]
+                body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+                out.append(body + "?" if "" in node and len(body) == 1 else
+                           "(?:" + body + ")?" if "" in node else body)
+            return "".join(out)
+
+    return render(root)
+
+
 class Scrubber:
     """Replaces known secrets by their fingerprint and secret-shaped text by a marker."""
 
@@ -109,7 +143,8 @@ class Scrubber:
         self._secrets: dict[str, str] = {}
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
-        self._markers: list[str] = []
+        self._folded: dict[str, str] = {}
+        self._exact: dict[str, str] = {}
         for s in secrets:
             self.add(s)
 
@@ -122,26 +157,27 @@ class Scrubber:
             self._secrets[secret] = f"[redacted {fingerprint(secret)}]"
             self._pattern = None
 
-    def _compiled(self) -> tuple[re.Pattern[str] | None, list[str]]:
+    def _compiled(self) -> tuple[re.Pattern[str] | None, dict[str, str], dict[str, str]]:
         with self._lock:
             if self._pattern is None and self._secrets:
-                parts: list[str] = []
-                markers: list[str] = []
-                forms: list[tuple[str, bool, str]] = []
+                folded_forms: dict[str, str] = {}
+                exact_forms: dict[str, str] = {}
                 for secret, marker in self._secrets.items():
                     folded, exact = encodings(secret)
-                    forms += [(f, True, marker) for f in folded] + [(f, False, marker) for f in exact]
-                for form, fold, marker in sorted(forms, key=lambda f: len(f[0]), reverse=True):
-                    parts.append(f"({'(?i:' if fold else '(?:'}{re.escape(form)}))")
-                    markers.append(marker)
+                    folded_forms.update((f.lower(), marker) for f in folded)
+                    exact_forms.update((f, marker) for f in exact)
+                parts = [f"(?P<folded>(?i:{trie_pattern(folded_forms)}))"]
+                if exact_forms:
+                    parts.append(f"(?P<exact>{trie_pattern(exact_forms)})")
                 self._pattern = re.compile("|".join(parts))
-                self._markers = markers
-            return self._pattern, self._markers
+                self._folded, self._exact = folded_forms, exact_forms
+            return self._pattern, self._folded, self._exact
 
     def scrub(self, text: str) -> str:
-        pattern, markers = self._compiled()
+        pattern, folded, exact = self._compiled()
         if pattern is not None:
-            text = pattern.sub(lambda m: markers[(m.lastindex or 1) - 1], text)
+            text = pattern.sub(lambda m: folded[m.group().lower()] if m.group("folded") is not None
+                               else exact[m.group()], text)
         text = JWT_SHAPE.sub("[redacted jwt]", text)
         text = REAL_KEY_SHAPE.sub("[redacted key]", text)
         text = QUERY_SECRET.sub(lambda m: m.group(1) + "[redacted]", text)

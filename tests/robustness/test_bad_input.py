@@ -117,7 +117,10 @@ CASES: dict[str, Case] = {
     "bad-budget-unit": Case(lambda tmp: ["--dg-budget", "gold=5"], "--dg-budget", "gold"),
     "bad-base-url": Case(lambda tmp: ["--dg-base-url", "ftp://api.deepgram.com"], "--dg-base-url", ""),
     "bad-concurrency": Case(lambda tmp: ["--dg-concurrency", "0"], "--dg-concurrency", ""),
-    "live-without-key": Case(lambda tmp: ["--dg-mode", "live"], "live.toml", "key_env"),
+    "live-without-key": Case(lambda tmp: ["--dg-mode", "live"], "DEEPGRAM_API_KEY", "key_env"),
+    "live-accounts-without-key": Case(
+        lambda tmp: ["--dg-mode", "live", "--dg-accounts", str(ROOT / "fixtures/accounts/live.toml")],
+        "live.toml", "key_env"),
 }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from dg_entitlements.model import RunResult
+from dg_entitlements.outputs import CHECKPOINT_NAME, JSON_NAME, read_checkpoint
 from dg_entitlements.report.json import read_json
 
 from .kit import ROOT
@@ -40,8 +41,9 @@ class Interrupted:
 
 
 def _wait_for(path: Path, proc: subprocess.Popen[bytes]) -> None:
+    """Until the checkpoint holds its header and at least one finished cell."""
     deadline = time.monotonic() + BOUND_S
-    while not path.is_file():
+    while not (path.is_file() and path.read_bytes().count(b"\n") >= 2):
         assert proc.poll() is None, f"the run ended (rc {proc.returncode}) before its first checkpoint"
         assert time.monotonic() < deadline, "no checkpoint written while probing"
         time.sleep(0.05)
@@ -62,12 +64,14 @@ def interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Interrupt
             err.close()
         results = {}
         for name, (proc, out) in procs.items():
-            json_path = out / "reports" / "entitlements.json"
-            _wait_for(json_path, proc)
-            checkpoint = read_json(json_path)
+            checkpoint_path = out / "reports" / CHECKPOINT_NAME
+            _wait_for(checkpoint_path, proc)
+            checkpoint = read_checkpoint(checkpoint_path)
             proc.send_signal(SIGNALS[name])
             rc = proc.wait(BOUND_S)
-            results[name] = Interrupted(rc, checkpoint, read_json(json_path), out / "reports",
+            json_path = out / "reports" / JSON_NAME
+            final = read_json(json_path) if json_path.is_file() else read_checkpoint(checkpoint_path)
+            results[name] = Interrupted(rc, checkpoint, final, out / "reports",
                                         (out / "stderr.txt").read_text(encoding="utf-8", errors="replace"))
         return results
     finally:
@@ -78,7 +82,7 @@ def interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Interrupt
 
 
 def test_the_checkpoint_is_valid_json_marked_incomplete(interrupted: dict[str, Interrupted]) -> None:
-    """Written while probing, atomically: always readable, never claims to be complete."""
+    """Appended while probing, one whole line per finished cell: readable mid-run, never complete."""
     for name, run in interrupted.items():
         assert not run.checkpoint.complete, name
         assert any("checkpoint" in note for note in run.checkpoint.notes), name
@@ -104,8 +108,10 @@ def test_sigint_and_sigterm_leave_a_partial_run_with_what_finished(
 
 
 def test_sigkill_leaves_the_last_checkpoint_whole(interrupted: dict[str, Interrupted]) -> None:
-    """No handler runs on SIGKILL: what is on disk is the last atomic checkpoint, valid and incomplete."""
+    """No handler runs on SIGKILL: the checkpoint on disk still reads back, incomplete."""
     run = interrupted["sigkill"]
     assert run.returncode == -signal.SIGKILL
+    assert not (run.report_dir / JSON_NAME).exists()
+    assert {c.test_id for c in run.final.cells} >= {c.test_id for c in run.checkpoint.cells}
     assert not run.final.complete
     assert any("checkpoint" in note for note in run.final.notes)

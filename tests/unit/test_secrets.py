@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
-from dg_entitlements.secrets import ApiKey, Scrubber, fingerprint, looks_like_real_key
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from dg_entitlements.secrets import ApiKey, Scrubber, fingerprint, looks_like_real_key, trie_pattern
 
 
 def real_shaped() -> str:
@@ -99,3 +103,24 @@ def test_pasted_real_key_is_recognised_however_it_was_pasted() -> None:
     key = real_shaped()
     for pasted in (f" {key}", f"{key}\n", key.upper(), f"Token {key}", f"\ufeff{key}", f"Bearer {jwt_shaped()}"):
         assert looks_like_real_key(pasted), repr(pasted[:8])
+
+
+_WORD = st.text(alphabet="abcAB%-_+/9", min_size=1, max_size=8)
+
+
+@given(words=st.lists(_WORD, min_size=1, max_size=12, unique=True), text=st.text(alphabet="abcAB%-_+/9 x", max_size=60))
+@example(words=["a", "ab"], text="ab").via("a word that is the prefix of another")
+@example(words=["a", "abc", "abd"], text="abd").via("a word that is the prefix of a branch")
+def test_the_trie_finds_what_a_flat_longest_first_alternation_finds(words: list[str], text: str) -> None:
+    """The trie is an optimisation only: same matches, same spans, as `longest|...|shortest`."""
+    flat = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    trie = re.compile(trie_pattern(words))
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_many_keys_are_each_still_caught_in_every_encoding() -> None:
+    keys = [f"dgfake-acct{i:03d}-k1" for i in range(200)]
+    s = Scrubber(keys)
+    for key in (keys[0], keys[117], keys[-1]):
+        for form in (key, key.upper(), base64.b64encode(key.encode()).decode(), key.encode().hex()):
+            assert key not in s.scrub(f"[{form}]").lower() and form not in s.scrub(f"[{form}]"), form

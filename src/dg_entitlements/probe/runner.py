@@ -22,6 +22,7 @@ import httpx
 from ..model import Attempt, Cost, Observation, RequestSummary
 from ..secrets import ApiKey
 from .http import http_try, make_client
+from .limits import ProjectGates
 from .request import ProbeRequest
 from .retry import RetryBudget, RetryPolicy, backoff_delay, is_transient, parse_retry_after
 from .timeouts import Timeouts
@@ -72,7 +73,8 @@ CURRENT_ACCOUNT: ContextVar[str | None] = ContextVar("dg_current_account", defau
 
 async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings: ProbeSettings,
                              budget: RetryBudget, rng: random.Random,
-                             may_spend: Callable[[Cost], bool] | None = None) -> Observation:
+                             may_spend: Callable[[Cost], bool] | None = None,
+                             on_try: Callable[[int | None], None] | None = None) -> Observation:
     req = job.request
     at = utc_now()
     attempts: list[Attempt] = []
@@ -92,6 +94,8 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
         retry_after = parse_retry_after(fields.get("headers", {}).get("retry-after"))
         attempts.append(Attempt(status=status, error=error, latency_ms=round(fields.get("latency_ms", 0.0), 1),
                                 waited_ms=round(waited * 1000, 1), retry_after_s=retry_after))
+        if on_try is not None:
+            on_try(status)  # a 429 narrows the project's window before this probe retries
         if not is_transient(status, error) or len(attempts) >= settings.retry.max_tries:
             break
         delay = backoff_delay(len(attempts), retry_after, settings.retry, rng)
@@ -112,8 +116,10 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
                      on_done: Callable[[ProbeJob, Observation], None] | None = None,
                      limiter: asyncio.Semaphore | None = None,
                      retry_budget: RetryBudget | None = None,
-                     may_spend: Callable[[Cost], bool] | None = None) -> dict[Hashable, Observation]:
-    """Probe every job once (plus transient retries), at most `concurrency` at a time.
+                     may_spend: Callable[[Cost], bool] | None = None,
+                     gates: ProjectGates | None = None) -> dict[Hashable, Observation]:
+    """Probe every job once (plus transient retries), at most `concurrency` at a time and, with
+    `gates`, at most each account's project window at a time (probe/limits.py).
 
     Results are collected as they finish; if the run is cancelled, what finished is returned by
     the caller through `on_done`, which has already seen it.
@@ -126,12 +132,16 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     semaphore = limiter or asyncio.Semaphore(max(1, settings.concurrency))
     budget = retry_budget or RetryBudget(settings.retry.max_run_retry_s)
     rng = random.Random(settings.seed)
+    projects = gates or ProjectGates({})
     async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as client:
 
         async def one(job: ProbeJob) -> None:
             CURRENT_ACCOUNT.set(job.account)  # gather runs each coroutine in a task with its own context
-            async with semaphore:
-                observation = await probe_with_retries(job, client, settings, budget, rng, may_spend)
+            # The project's place first, then the run's: a full project never holds a global slot idle.
+            async with projects.slot(job.account), semaphore:
+                observation = await probe_with_retries(
+                    job, client, settings, budget, rng, may_spend,
+                    on_try=lambda status: projects.answered(job.account, status))
             results[job.ident] = observation
             if observer is not None:
                 observer(job, observation)

@@ -1,0 +1,120 @@
+"""Per-project concurrency: many accounts side by side, no project overloaded.
+
+Deepgram's limits are concurrency limits per *project*, not per key or per run ("Rate limits apply
+per project, not per account or API key"; docs/deepgram-facts.md, "Rate and concurrency limits").
+A run over a hundred accounts therefore wants a wide global bound (the machine) and a narrow bound
+per account (its project): with one global semaphore alone, a run of 10,000 combinations on a few
+projects sent more streams to one project than it allows and turned healthy cells into 429s.
+
+The window of each account starts at its stream limit and follows AIMD, the rule TCP uses for the
+same problem: a 429 halves it (the project told us it is full: fewer probes at once, rather than the
+same number retrying), every other answer widens it by one up to the limit again. The decision is a
+pure function on a frozen `Window`; `ProjectGates` is the thin asyncio layer that applies it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+
+# Deepgram's documented concurrent-stream limit for Pay-as-you-go/Growth projects (Nova and Flux
+# streaming: 50). Plans differ and versions of the page disagree (docs/deepgram-facts.md), so an
+# account sets its own with `stream_limit` (a secondary self-serve project allows 1).
+DOCUMENTED_STREAM_LIMIT = 50
+TOO_MANY_REQUESTS = 429
+
+
+@dataclass(frozen=True)
+class Window:
+    """How many probes of one project may be in flight, and the most it may ever be."""
+
+    limit: int
+    ceiling: int
+
+    def after(self, status: int | None) -> Window:
+        """The window once an answer arrived: halved on 429, one wider on any other answer."""
+        if status == TOO_MANY_REQUESTS:
+            return replace(self, limit=max(1, self.limit // 2))
+        if status is None:  # no answer (timeout, reset): says nothing about the project's limit
+            return self
+        return replace(self, limit=min(self.ceiling, self.limit + 1))
+
+
+class _Gate:
+    """A semaphore whose size can change: waiters queue in order and are woken only when there is room
+    (never all at once: with thousands of cells on one project that would be O(cells) per answer)."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.in_flight = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self.in_flight < self.window.limit and not self.waiters:
+            self.in_flight += 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiters.append(future)
+        try:
+            await future  # the releaser counted us in before waking us
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # woken and cancelled at once: give the place back
+            else:
+                self.waiters.remove(future)
+            raise
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self.wake()
+
+    def wake(self) -> None:
+        while self.waiters and self.in_flight < self.window.limit:
+            future = self.waiters.popleft()
+            if not future.done():
+                self.in_flight += 1
+                future.set_result(None)
+
+
+class ProjectGates:
+    """One window per account, shared by every probe group of a run (cells, evidence, controls)."""
+
+    def __init__(self, limits: Mapping[str, int], default: int = DOCUMENTED_STREAM_LIMIT) -> None:
+        self._default = max(1, default)
+        self._gates = {alias: _Gate(Window(max(1, n), max(1, n))) for alias, n in limits.items()}
+        self.lowest: dict[str, int] = {}  # the narrowest each window became: shown in the run's notes
+
+    def _gate(self, account: str) -> _Gate:
+        gate = self._gates.get(account)
+        if gate is None:
+            gate = self._gates[account] = _Gate(Window(self._default, self._default))
+        return gate
+
+    def window(self, account: str) -> Window:
+        return self._gate(account).window
+
+    @asynccontextmanager
+    async def slot(self, account: str | None) -> AsyncIterator[None]:
+        """Wait until the account's project has room, hold a place while the probe runs."""
+        if account is None:
+            yield
+            return
+        gate = self._gate(account)
+        await gate.acquire()
+        try:
+            yield
+        finally:
+            gate.release()
+
+    def answered(self, account: str | None, status: int | None) -> None:
+        """Feed one answer's status into the account's window (called for every try, retries included)."""
+        if account is None:
+            return
+        gate = self._gate(account)
+        gate.window = gate.window.after(status)
+        if gate.window.limit < gate.window.ceiling:
+            self.lowest[account] = min(self.lowest.get(account, gate.window.ceiling), gate.window.limit)
+        gate.wake()
