@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, parse_expectation, read_toml
-from .errors import ConfigError
+from .errors import ConfigError, reject_unknown
 from .keyfile import check_env_key, read_key_file
 from .model import Combo, Expectation, Verdict
 from .secrets import ApiKey, contains_secret_shape, looks_like_real_key, register_secret
@@ -92,9 +92,7 @@ def load_accounts(path: str | Path) -> Accounts:
         if not alias.isascii() or not alias.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(file, key, f"alias {alias!r} has characters outside letters, digits, - and _",
                               "rename the account")
-        unknown = set(raw) - ACCOUNT_KEYS
-        if unknown:
-            raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(ACCOUNT_KEYS)}")
+        reject_unknown(raw, ACCOUNT_KEYS, file, key)
         sources = [k for k in ("key", "key_env", "key_file") if k in raw]
         if len(sources) > 1:
             raise ConfigError(file, key, f"several key sources {sources}", "keep exactly one of key_env, key_file, key")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, reject_unknown
 from .model import ROLES, Combo, Expectation, Family, Surface, Verdict
 
 SURFACE_KEYS = {
@@ -61,10 +61,7 @@ def parse_expectation(value: Any, file: str, key: str, success_status: int | Non
         status = success_status if verdict is Verdict.ENTITLED else None
         return Expectation(verdict=verdict, status=status, source=f"{file}: {key}")
     if isinstance(value, dict):
-        unknown = set(value) - {"status", "verdict"}
-        if unknown:
-            raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}",
-                              "an expectation has only status and verdict")
+        reject_unknown(value, {"status", "verdict"}, file, key, "an expectation has only status and verdict")
         if "verdict" not in value:
             raise ConfigError(file, key, "expectation has no verdict", 'add verdict = "entitled" (or another verdict)')
         verdict = parse_verdict(value["verdict"], file, f"{key}.verdict")
@@ -87,9 +84,7 @@ def _typed(value: Any, kind: type | tuple[type, ...], file: str, key: str, what:
 def _surface(name: str, raw: Any, file: str) -> Surface:
     key = f"surfaces.{name}"
     _typed(raw, dict, file, key, "a table")
-    unknown = set(raw) - SURFACE_KEYS
-    if unknown:
-        raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(SURFACE_KEYS)}")
+    reject_unknown(raw, SURFACE_KEYS, file, key)
     transport = raw.get("transport")
     if transport not in ("http", "ws"):
         raise ConfigError(file, f"{key}.transport", f"unknown transport {transport!r}", 'use "http" or "ws"')
@@ -164,9 +159,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
     for index, raw in enumerate(raw_combos):
         key = f"combos[{index}]"
         _typed(raw, dict, file, key, "a table")
-        unknown = set(raw) - COMBO_KEYS
-        if unknown:
-            raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(COMBO_KEYS)}")
+        reject_unknown(raw, COMBO_KEYS, file, key)
         sname = raw.get("surface")
         if not isinstance(sname, str) or sname not in surfaces:
             raise ConfigError(file, f"{key}.surface", f"unknown surface {sname!r}",

@@ -153,7 +153,7 @@ def _emitter(handlers: Sequence[Handler]) -> Handler:
     return emit
 
 
-class threaded:  # noqa: N801 - used like a function: threaded(handler)
+class threaded:
     """Run a handler on a background thread: the event loop only enqueues. `close()` (called on
     RunFinished) drains the queue, so the last event is handled before the run returns."""
 

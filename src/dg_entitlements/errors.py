@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_CONTRACT_BROKEN = 1
@@ -24,3 +26,11 @@ class ConfigError(Exception):
     def __str__(self) -> str:
         where = f"{self.file}: {self.key}" if self.key else self.file
         return " ".join(f"{where}: {self.problem} (fix: {self.fix})".split())  # always one line
+
+
+def reject_unknown(raw: Mapping[str, Any], allowed: Collection[str], file: str, key: str,
+                   fix: str | None = None) -> None:
+    """Every table of every input file is closed: a misspelt field is an error, never silently ignored."""
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise ConfigError(file, key, f"unknown field(s) {sorted(unknown)}", fix or f"allowed: {sorted(allowed)}")

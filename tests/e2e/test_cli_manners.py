@@ -32,7 +32,8 @@ def test_catalogue_tags_are_markers_and_junit_has_a_class_per_account(tmp_path: 
     cases = suite.findall("testcase")
     assert {c.get("classname") for c in cases} == {"payg-full", "payg-no-flux", "no-credits"}
     assert all("unverified" not in (c.get("name") or "") for c in cases)
-    flux = next(c for c in cases if c.get("classname") == "payg-no-flux" and c.get("name", "").endswith("flux-general-en"))
+    flux = next(c for c in cases
+                if c.get("classname") == "payg-no-flux" and c.get("name", "").endswith("flux-general-en"))
     props = {p.get("name"): p.get("value") for p in flux.iter("property")}
     assert props["verdict"] == "not_entitled" and props["outcome"] == "as_expected" and props["request_id"]
     assert float(flux.get("time") or 0) > 0  # the probe's latency, not pytest's assertion time

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
+from dg_entitlements.config import SuiteOptions, load
+from dg_entitlements.engine import build_plan, run_plan
 from dg_entitlements.fake.config import load_fake_config
 from dg_entitlements.fake.server import FakeServer
 from dg_entitlements.model import Cell, RunResult
-from dg_entitlements.config import SuiteOptions, load
-from dg_entitlements.engine import build_plan, run_plan
 from dg_entitlements.modes import ModeEnv
 from dg_entitlements.probe.retry import RetryPolicy
 from dg_entitlements.probe.target import Target

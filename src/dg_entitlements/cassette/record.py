@@ -28,7 +28,7 @@ WS_FILE = "ws.json"
 META_FILE = "meta.json"
 
 
-def alias_map_for(loaded: Loaded, aliases: list[str], replay: bool) -> AliasMap:
+def alias_map_for(loaded: Loaded, aliases: list[str]) -> AliasMap:
     from .aliases import replay_credential
 
     mapping = {}
@@ -45,7 +45,7 @@ def alias_map_for(loaded: Loaded, aliases: list[str], replay: bool) -> AliasMap:
 def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[str, Any]]:
     directory = loaded.options.path(loaded.options.cassettes)
     aliases = sorted(targets)
-    alias_map = alias_map_for(loaded, aliases, replay=False)
+    alias_map = alias_map_for(loaded, aliases)
     streams: dict[str, dict[tuple[str, str], WsStream]] = {}
 
     def observe(job: ProbeJob, observation: Observation) -> None:

@@ -175,7 +175,7 @@ def replay_context(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator
     directory = loaded.options.path(loaded.options.cassettes)
     aliases = sorted({a for a, _ in pairs})
     metas, ws = load_cassettes(loaded, pairs)
-    alias_map = alias_map_for(loaded, aliases, replay=True)
+    alias_map = alias_map_for(loaded, aliases)
     vcr = make_vcr(directory, aliases, alias_map, record=False)
     info = age_info(metas, loaded.options.max_cassette_age_days) | {"directory": str(directory)}
     with vcr.use_cassette(str(directory / "http"), allow_playback_repeats=True):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from ..catalogue import read_toml
-from ..errors import ConfigError
+from ..errors import ConfigError, reject_unknown
 
 Role = Literal["owner", "admin", "member"]
 ROLES: tuple[str, ...] = ("owner", "admin", "member")
@@ -123,12 +123,6 @@ def _fail(file: str, key: str, problem: str, fix: str) -> ConfigError:
     return ConfigError(file, key, problem, fix)
 
 
-def _check_known(raw: dict[str, Any], allowed: set[str], file: str, key: str) -> None:
-    unknown = set(raw) - allowed
-    if unknown:
-        raise _fail(file, key, f"unknown field(s) {sorted(unknown)}", f"allowed: {sorted(allowed)}")
-
-
 def _num(value: Any, file: str, key: str, *, lo: float, hi: float, integer: bool = False) -> Any:
     ok_type = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, ok_type):
@@ -155,7 +149,7 @@ def _dataclass_table(cls: Any, raw: Any, file: str, key: str) -> dict[str, Any]:
     """Check a table against a dataclass's fields and types (bool, int, float, str, Literal)."""
     if not isinstance(raw, dict):
         raise _fail(file, key, "must be a table", f"write [{key}]")
-    _check_known(raw, {f.name for f in fields(cls)}, file, key)
+    reject_unknown(raw, {f.name for f in fields(cls)}, file, key)
     defaults = cls()
     out: dict[str, Any] = {}
     for name, value in raw.items():
@@ -210,7 +204,7 @@ def _fault_value(name: str, hint: Any, value: Any, file: str, where: str) -> Any
 def _faults(raw: Any, file: str, key: str) -> Faults:
     if not isinstance(raw, dict):
         raise _fail(file, key, "must be a table", f"write [{key}]")
-    _check_known(raw, {f.name for f in fields(Faults)}, file, key)
+    reject_unknown(raw, {f.name for f in fields(Faults)}, file, key)
     hints = get_type_hints(Faults)
     return Faults(**{name: _fault_value(name, hints[name], value, file, f"{key}.{name}")
                      for name, value in raw.items()})
@@ -224,7 +218,7 @@ def _account(alias: str, raw: Any, file: str) -> FakeAccount:
     key = f"accounts.{alias}"
     if not isinstance(raw, dict):
         raise _fail(file, key, "must be a table", f"write [accounts.{alias}]")
-    _check_known(raw, ACCOUNT_FIELDS, file, key)
+    reject_unknown(raw, ACCOUNT_FIELDS, file, key)
     secret = raw.get("key")
     if not isinstance(secret, str) or len(secret) < 8 or any(c.isspace() or c == "," for c in secret):
         raise _fail(file, f"{key}.key", "missing or not a string of 8+ characters without spaces or commas",
@@ -257,7 +251,7 @@ def _account(alias: str, raw: Any, file: str) -> FakeAccount:
 
 def parse_fake_config(data: dict[str, Any], file: str = "<memory>") -> FakeConfig:
     """Build a FakeConfig from parsed TOML (also used by tests to build configs in memory)."""
-    _check_known(data, {"schema", "server", "fidelity", "accounts"}, file, "")
+    reject_unknown(data, {"schema", "server", "fidelity", "accounts"}, file, "")
     if data.get("schema", 1) != 1:
         raise _fail(file, "schema", f"unsupported schema {data.get('schema')!r}", "use schema = 1")
     server = ServerSettings(**_dataclass_table(ServerSettings, data.get("server", {}), file, "server"))
