@@ -61,3 +61,19 @@ def test_secret_never_in_any_artifact(tmp_path: Path) -> None:
         for form in forms:
             assert form not in text, f"{form!r} leaked into {name}"
         assert "[redacted" in text, name
+
+
+def test_a_secret_across_the_body_cut_leaves_no_half_behind(tmp_path: Path) -> None:
+    """Bodies are cut to an excerpt; cutting before scrubbing would leave the key's first half."""
+    from dg_entitlements.report.html import BODY_EXCERPT_CHARS
+    from dg_entitlements.report.json import BODY_BOUND
+
+    secret = "dgcanary-straddles-the-cut-0042"
+    secrets.register_secret(secret)
+    body = "x" * (BODY_BOUND - 10) + secret + "y" * 5000
+    assert BODY_EXCERPT_CHARS == BODY_BOUND
+    straddling = cell("acct", "listen-v1-rest", "nova-3", Outcome.UNEXPECTED_DENY, Verdict.MALFORMED_REQUEST, 400,
+                      body=body)
+    run = dataclasses.replace(sample_run(), cells=(straddling,))
+    text = write_json(run, tmp_path / "run.json").read_text() + render_page(run)  # type: ignore[arg-type]
+    assert secret[:10] not in text and "x" * 100 in text  # the body is there, the secret's half is not

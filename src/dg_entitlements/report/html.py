@@ -51,7 +51,7 @@ from dg_entitlements.report.labels import (
 )
 from dg_entitlements.report.overview import combo_why, render_attention, render_summary, render_traps
 from dg_entitlements.report.summary import is_trap
-from dg_entitlements.secrets import scrub
+from dg_entitlements.secrets import bounded, scrub
 
 BODY_EXCERPT_CHARS = 2000
 ROOT_ID = "dge-report"
@@ -341,8 +341,8 @@ def _excerpt(body: Any) -> str:
     text = (
         body if isinstance(body, str) else json.dumps(body, sort_keys=True, indent=1, ensure_ascii=False, default=str)
     )
-    if len(text) > BODY_EXCERPT_CHARS:
-        text = text[:BODY_EXCERPT_CHARS] + f"\n… ({len(text) - BODY_EXCERPT_CHARS} more characters)"
+    if len(text) > BODY_EXCERPT_CHARS:  # scrubbed before the cut: a cut key is no longer recognisable
+        text = bounded(text, BODY_EXCERPT_CHARS) + f"\n… ({len(text) - BODY_EXCERPT_CHARS} more characters)"
     return text
 
 

@@ -31,7 +31,7 @@ from dg_entitlements import model
 from dg_entitlements.errors import ConfigError
 from dg_entitlements.fsutil import atomic_write_text
 from dg_entitlements.model import SCHEMA_VERSION, RunResult
-from dg_entitlements.secrets import scrub
+from dg_entitlements.secrets import bounded, scrub
 
 # Derived, read-only keys written for readers of the file and dropped on read (see module docstring).
 DERIVED: dict[type, tuple[str, ...]] = {
@@ -97,7 +97,7 @@ def _bounded(value: Any) -> Any:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     if len(text) <= BODY_BOUND:
         return value
-    return text[:BODY_BOUND] + f"… [cut: {len(text)} characters in all]"
+    return bounded(text, BODY_BOUND) + f"… [cut: {len(text)} characters in all]"  # scrubbed, then cut
 
 
 def _bulk(value: Any, bodies: dict[str, Any] | None) -> Any:
