@@ -187,6 +187,18 @@ def cmd_init(argv: Sequence[str]) -> int:
 # ----------------------------------------------------------------------------------------- explain
 
 
+def _env_key(headers: Sequence[str], variable: str) -> str | None:
+    """The key from the environment, cleaned and checked like every key the suite reads, unless a
+    header already carries the credential (then a stale variable must not stop the explain)."""
+    from .keyfile import check_env_key
+
+    value = os.environ.get(variable)
+    named = {h.partition(":")[0].strip().lower() for h in headers}
+    if value is None or named & {"authorization", "sec-websocket-protocol"}:
+        return value
+    return check_env_key(value, variable, "explain", "--key-env")
+
+
 def cmd_explain(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog=f"{PROG} explain", formatter_class=_Formatter,
@@ -222,7 +234,7 @@ def cmd_explain(argv: Sequence[str]) -> int:
     if ns.offline:
         return _explain_offline(ns, catalogue)
     body = read_body(ns.body, "--body") or read_body(ns.audio, "--audio")
-    req = parse_user_request(catalogue, ns.url, ns.method, ns.header, body, os.environ.get(ns.key_env))
+    req = parse_user_request(catalogue, ns.url, ns.method, ns.header, body, _env_key(ns.header, ns.key_env))
     result = explain_run(catalogue, req, controls=not ns.no_controls)
     cell = result.cells[0]
     if cell.observation is None or cell.judgement is None:

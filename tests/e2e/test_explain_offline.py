@@ -51,3 +51,15 @@ def test_offline_with_only_a_client_error_ranks_candidates() -> None:
 def test_offline_without_an_answer_is_one_line() -> None:
     result = explain(UNREACHABLE, "--offline")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--status" in result.stderr
+
+
+def test_a_broken_key_in_the_environment_is_one_line_and_exit_2() -> None:
+    """A key pasted with an inner newline would reach the wire as two header lines: refused up front."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEEPGRAM")}
+    env["DG_EXPLAIN_TEST_KEY"] = "dgfake-first-half\ndgfake-second-half"
+    result = subprocess.run([str(BIN), "explain", UNREACHABLE, "--key-env", "DG_EXPLAIN_TEST_KEY"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DG_EXPLAIN_TEST_KEY" in lines[0] and "(fix: " in lines[0]
+    assert "dgfake-first-half" not in result.stderr + result.stdout
