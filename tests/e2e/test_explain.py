@@ -145,3 +145,26 @@ def test_malformed_header_is_bad_usage(fake: FakeServer) -> None:
     assert result.returncode == 2
     assert "a header must be 'Name: value'" in result.stderr
     assert_no_key(result, FULL_KEY)
+
+
+def _stream_frames(fake: FakeServer, audio: bytes) -> list[dict[str, object]]:
+    from dg_entitlements.catalogue import load_catalogue
+    from dg_entitlements.defaults import CATALOGUE
+    from dg_entitlements.explain import explain_run, parse_user_request
+
+    catalogue = load_catalogue(CATALOGUE)
+    req = parse_user_request(catalogue, f"{fake.ws_url}/v1/listen?model=nova-3", None,
+                             ["Authorization: Token dgfake-payg-full-k1"], audio, None)
+    observation = explain_run(catalogue, req, controls=False).cells[0].observation
+    assert observation is not None and observation.status == 101
+    return [f.data for f in observation.frames if isinstance(f.data, dict)]
+
+
+def test_audio_is_streamed_so_what_comes_back_can_be_judged(fake: FakeServer) -> None:
+    """`--audio` on a stream: the user's audio goes out as binary messages and the transcripts come back."""
+    from dg_entitlements.probe.audio import probe_wav
+
+    with_audio = _stream_frames(fake, probe_wav())
+    without = _stream_frames(fake, b"")
+    assert any(f.get("type") == "Results" for f in with_audio)
+    assert not any(f.get("type") == "Results" for f in without)

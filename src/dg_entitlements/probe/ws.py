@@ -3,7 +3,9 @@
 Handshake-only by default: accepted, the first server messages read for a short window, the
 combination's messages sent (the agent's Settings), then the polite close message (CloseStream /
 Close) and a bounded wait for the server to close. No audio is sent, so a live probe costs nothing
-but a connection.
+but a connection. Only `explain --audio` gives a stream a body: the user's own audio, sent as binary
+messages, so a stream that is accepted but returns nothing useful (undecodable audio, a wrong
+encoding or sample rate) can be judged on what comes back.
 
 Redirects are never followed (websockets' `connect` follows up to 10 by default, silently, to any
 origin): a 3xx is recorded as the answer with its `location`, like any refused handshake. The whole
@@ -61,6 +63,20 @@ async def _read_window(ws: ClientConnection, seconds: float, frames: list[Frame]
             frames.append(_frame(message, started))
 
 
+AUDIO_CHUNK_BYTES = 8192  # one binary message; Deepgram's streaming docs send 20-250 ms buffers
+
+
+async def _send_audio(ws: ClientConnection, audio: bytes) -> bool:
+    """Send the audio as binary messages (websockets applies back-pressure); True if the server closed.
+    The server's answers queue up meanwhile and are read by the windows that follow."""
+    try:
+        for at in range(0, len(audio), AUDIO_CHUNK_BYTES):
+            await ws.send(audio[at:at + AUDIO_CHUNK_BYTES])
+    except ConnectionClosed:
+        return True
+    return False
+
+
 async def ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool,
                  limit_s: float | None = None) -> dict[str, Any]:
     """Fields of an Observation for one try; never raises for network trouble and never runs past
@@ -102,6 +118,8 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
     closed_by = None
     try:
         closed = await _read_window(ws, timeouts.frame_window_s, frames, timeouts.max_frames, started)
+        if not closed and req.body:
+            closed = await _send_audio(ws, req.body)
         if not closed:
             for message in req.send:
                 await ws.send(json.dumps(message))
