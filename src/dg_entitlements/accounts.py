@@ -17,7 +17,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .catalogue import Catalogue, parse_expectation, read_toml
 from .errors import ConfigError, reject_unknown
@@ -41,8 +40,10 @@ class Account:
     ws_base_url: str | None = None
     agent_base_url: str | None = None
     project_id: str | None = None
-    default: Any = "entitled"
-    expect: tuple[tuple[str, Any], ...] = ()  # (pattern, raw expectation) in file order
+    # Parsed once, at load: a bare verdict keeps status None, filled with the surface's success status
+    # when a cell resolves it (the one thing that depends on the combination).
+    default: Expectation = field(default_factory=lambda: Expectation(Verdict.ENTITLED))
+    expect: tuple[tuple[str, Expectation], ...] = ()  # (pattern, expectation) in file order
     description: str = ""
     source: str = ""
     stream_limit: int | None = None  # the project's concurrent-stream limit (probe/limits.py); None: documented
@@ -126,17 +127,17 @@ def load_accounts(path: str | Path) -> Accounts:
         if not isinstance(expect_raw, dict):
             raise ConfigError(file, f"{key}.expect", "must be a table of pattern = expectation",
                               f'write [accounts.{alias}.expect] then "listen-*::whisper-*" = "not_entitled"')
-        # Parse now so a typo fails at load time, not mid-run.
-        parse_expectation(raw.get("default", "entitled"), file, f"{key}.default")
-        for pattern, value in expect_raw.items():
-            parse_expectation(value, file, f"{key}.expect.{pattern!r}")
+        # Parsed once, now: a typo fails at load time, and no cell parses again.
+        default = parse_expectation(raw.get("default", "entitled"), file, f"{key}.default")
+        expect = tuple((pattern, parse_expectation(value, file, f"{key}.expect.{pattern!r}"))
+                       for pattern, value in expect_raw.items())
         if literal:
             register_secret(literal)
         accounts.append(Account(
             alias=alias, key_env=raw.get("key_env"), key_file=raw.get("key_file"), literal_key=literal,
             base_url=raw.get("base_url"), ws_base_url=raw.get("ws_base_url"),
             agent_base_url=raw.get("agent_base_url"), project_id=raw.get("project_id"),
-            default=raw.get("default", "entitled"), expect=tuple(expect_raw.items()),
+            default=default, expect=expect,
             description=str(raw.get("description", "")), source=file, stream_limit=stream_limit,
         ))
     return Accounts(tuple(accounts), file)
@@ -159,18 +160,14 @@ def is_glob(pattern: str) -> bool:
 
 def expectation_for(account: Account, combo: Combo) -> Expectation:
     """Resolve the layered expectation (see module docstring)."""
-    success = combo.surface.success_status
-    if combo.expect is not None:
-        result = combo.expect
-    else:
-        result = parse_expectation(account.default, account.source, f"accounts.{account.alias}.default", success)
-    for pattern, raw in account.expect:
+    result = combo.expect if combo.expect is not None else account.default
+    for pattern, expectation in account.expect:
         if combo.expect is not None and is_glob(pattern):
             continue
         if fnmatch.fnmatchcase(combo.id, pattern):
-            result = parse_expectation(raw, account.source, f"accounts.{account.alias}.expect.{pattern!r}", success)
+            result = expectation
     if result.verdict is Verdict.ENTITLED and result.status is None:
-        result = Expectation(Verdict.ENTITLED, success, result.source)
+        result = Expectation(Verdict.ENTITLED, combo.surface.success_status, result.source)
     return result
 
 

@@ -244,7 +244,7 @@ class Loaded:
 
 def implicit_live_accounts() -> Accounts:
     """Live mode with no accounts file: the key in DEEPGRAM_API_KEY, expected to be entitled."""
-    account = Account(alias=IMPLICIT_LIVE_ALIAS, key_env=IMPLICIT_LIVE_KEY_ENV, default="entitled",
+    account = Account(alias=IMPLICIT_LIVE_ALIAS, key_env=IMPLICIT_LIVE_KEY_ENV,
                       description="the key in DEEPGRAM_API_KEY", source=f"(implicit: {IMPLICIT_LIVE_KEY_ENV})")
     return Accounts(accounts=(account,), source=account.source)
 

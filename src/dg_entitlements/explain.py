@@ -128,7 +128,7 @@ def explain_run(catalogue: Catalogue, req: UserRequest, controls: bool = True) -
     from .probe.runner import ProbeSettings
 
     target = target_from_base_url(req.base, "explain URL")
-    account = Account(alias=ALIAS, default="entitled", source="explain")
+    account = Account(alias=ALIAS, source="explain")
     plan = RunPlan(mode="explain", catalogue=catalogue, selected=(Selected(account, req.combo, req.request),),
                    targets={ALIAS: target}, keys={ALIAS: req.key},
                    settings=ProbeSettings(concurrency=4, loopback=target.is_loopback), controls=controls)
