@@ -9,6 +9,13 @@ call is made from the model lists and the control probes, or honestly left open.
 survives, the diagnosis says so (`status_only`), ranks the causes it allows and gives the command
 that gets Deepgram's words. The mapping is two tables (FINDERS per verdict, HINT_FINDERS per cause
 the verdict evidence decided): no verdict falls through to a silent default.
+
+When the answer says little (a bare status, a hidden handshake, an accepted stream that produced nothing,
+or nothing at all), the request itself is evidence: `request_suspects` lists the defects it shows (the
+credential's form, the endpoint for the model, a feature a stream refuses, a parameter the model refuses, a
+language the model does not offer, a voice Deepgram does not publish), each with the statuses Deepgram
+refuses it with. They rank the candidates; they decide the cause only when nothing else was seen (or, for a
+request with no credential at all, whenever the key is in question).
 """
 
 from __future__ import annotations
@@ -38,11 +45,14 @@ from .secrets import scrub
 from .verdicts import (
     decode_body,
     deepgram_words,
+    endpoint_for_wrong_family,
     is_aura,
+    is_batch_only,
     is_flux,
     is_published_model,
     key_in_url,
     request_parameters,
+    suspicious_parameter,
 )
 
 # Higher = more serious; the report panel lists causes in this order.
@@ -431,10 +441,12 @@ def find_feature(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     if minimal is not None and minimal.verdict is Verdict.ENTITLED:
         evidence.append(Evidence("ruled out", f"a model entitlement: the same request without {features} is "
                                  "accepted"))
+    advice = facts.PARAMETER_ADVICE.get(features.split(",")[0].strip())
+    remedy = (f"Drop {features} from this request, or use it where Deepgram offers it (pre-recorded "
+              "POST /v1/listen or POST /v1/read).")
     return Finding("feature_not_allowed",
                    f"Feature not allowed on {_endpoint(combo)}: {features} (not a model entitlement)",
-                   f"Drop {features} from this request, or use it where Deepgram offers it (pre-recorded "
-                   "POST /v1/listen or POST /v1/read).", False, tuple(evidence))
+                   f"{remedy} {advice[0].upper() + advice[1:]}." if advice else remedy, False, tuple(evidence))
 
 
 def find_payment(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
@@ -518,8 +530,16 @@ def _explain_command(cell: Cell, combo: Combo) -> str:
 
 def find_not_deepgram(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     observation = cell.observation
-    host = urlsplit(observation.request.url).hostname if observation and observation.request else None
+    parts = urlsplit(observation.request.url) if observation and observation.request else None
+    host = parts.hostname if parts else None
     signs = _j(cell).reason
+    if parts and host and not facts.is_deepgram_host(host) and not facts.is_deepgram_path(parts.path):
+        return Finding(
+            "not_deepgram", f"Not Deepgram: the request went to {host}, another service, and that service answered",
+            f"{host}{parts.path} is neither a Deepgram host nor a Deepgram API path: its refusal is its own (its key, "
+            "plan, quota or limits), even if it uses Deepgram behind the scenes. Check that service's credentials and "
+            "limits (its dashboard or support); to test Deepgram itself, call https://api.deepgram.com with a Deepgram "
+            "key. No ticket to Deepgram will help.", False, (Evidence("who answered", signs),))
     return Finding(
         "not_deepgram", "Something between you and Deepgram answered (a proxy, WAF or portal)",
         f"Check HTTPS_PROXY/HTTP_PROXY/NO_PROXY and any corporate proxy or VPN, that the host is "
@@ -538,16 +558,59 @@ def find_handshake_hidden(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Fi
         "status and dg-error header.", False, candidates=candidates)
 
 
-def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple[str, ...]:
-    ranked: list[str] = []
-    mistake = auth_mistake(ctx.auth)
+@dataclass(frozen=True)
+class Suspect:
+    """A defect the request alone shows: the cause it leads to, what is wrong, and the statuses Deepgram refuses
+    it with (empty: any). Decided from the request, never from a report's text; every fact is in facts.py."""
+
+    cause: str
+    why: str
+    statuses: frozenset[int] = frozenset()
+    parameter: str | None = None
+
+
+def request_suspects(combo: Combo, auth: AuthForm | None) -> tuple[Suspect, ...]:
+    """What the request alone shows is wrong, most certain first: the credential's form, the endpoint for the
+    model, features a stream does not take, parameters this model refuses, the language, the voice name."""
+    out: list[Suspect] = []
+    mistake = auth_mistake(auth)
     if mistake is not None:
-        ranked.append(mistake.cause)
-    if _request_suspect(combo):
-        ranked.append("malformed_request")
-    from .verdicts import endpoint_for_wrong_family, is_batch_only
-    if endpoint_for_wrong_family(combo) or is_batch_only(combo.model):
-        ranked.append("wrong_endpoint")
+        out.append(Suspect(mistake.cause, mistake.title, frozenset({401})))
+    elif auth is not None and auth.where == "none" and combo.surface.auth:
+        out.append(Suspect("missing_key", "the request carried no credential at all", frozenset({401})))
+    right = endpoint_for_wrong_family(combo)
+    if right:
+        out.append(Suspect("wrong_endpoint", f"{combo.model} belongs on {right}", frozenset({400, 404, 405}), "model"))
+    elif combo.surface.transport == "ws" and is_batch_only(combo.model):
+        out.append(Suspect("wrong_endpoint", f"{combo.model} is served pre-recorded only (POST {facts.LISTEN_V1}), "
+                           "never on a stream", frozenset({400, 405}), "model"))
+    pairs = [(n, v) for n, v in combo.query() if n.lower() not in facts.URL_KEY_PARAMETERS]
+    if combo.surface.transport == "ws" and combo.surface.family == Family.STT:
+        for name in facts.prerecorded_only_features(pairs):
+            out.append(Suspect("feature_not_allowed", f"`{name}` is a pre-recorded-only feature; a stream refuses it",
+                               frozenset({facts.PRERECORDED_ONLY_FEATURES[name]}), name))
+    for name, why in facts.parameter_conflicts(combo.model, pairs):
+        out.append(Suspect("malformed_request", why, frozenset({400}), name))
+    language = facts.language_problem(combo.model, pairs)
+    if language is not None:
+        out.append(Suspect(language[0], language[1], frozenset({400}), "language"))
+    odd = suspicious_parameter(pairs)
+    if odd:
+        out.append(Suspect("malformed_request", f"`{odd}` has a value of the wrong type", frozenset({400}), odd))
+    if combo.surface.family == Family.TTS and combo.model and not is_published_model(combo.model, Family.TTS):
+        out.append(Suspect("no_such_model", f"{combo.model} is not a voice Deepgram publishes (check the spelling "
+                           "against GET /v1/models)", frozenset({400}), "model"))
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for suspect in out:
+        if (suspect.cause, suspect.parameter) not in seen:
+            seen.add((suspect.cause, suspect.parameter))
+            unique.append(suspect)
+    return tuple(unique)
+
+
+def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple[str, ...]:
+    ranked: list[str] = [s.cause for s in request_suspects(combo, ctx.auth)]
     ranked += ["invalid_key", "malformed_request", "not_entitled_or_no_such_model", "expired_token", "no_credits",
                "not_deepgram"]
     observation = cell.observation
@@ -558,41 +621,84 @@ def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple
     return tuple(dict.fromkeys(ranked))
 
 
-def _request_suspect(combo: Combo) -> str | None:
-    """A parameter the request alone shows is wrong: one this model refuses, or a value of the wrong type."""
-    pairs = list(combo.query())
-    conflicts = facts.parameter_conflicts(combo.model, pairs)
-    if conflicts:
-        return conflicts[0][0]
-    from .verdicts import suspicious_parameter
-    return suspicious_parameter([(n, v) for n, v in pairs if n.lower() not in facts.URL_KEY_PARAMETERS])
-
-
 def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     status = cell.observation.status if cell.observation else None
+    if status is None:
+        return find_nothing_seen(cell, combo, ctx)  # not even a status: the request is the only evidence
+    if status == 101:
+        return find_silent_stream(cell, combo, ctx)  # accepted, and nothing else came back
     if _j(cell).verdict is Verdict.NOT_FOUND:
         specific = find_not_found(cell, combo, ctx)
         if "WebSocket only" in specific.title or "regional" in specific.title or "management" in specific.title:
             return specific
-    ranked = list(facts.candidates_for(status, combo.surface.family))
-    conflicts = facts.parameter_conflicts(combo.model, list(combo.query()))
-    if _request_suspect(combo) and "malformed_request" in ranked:
-        ranked.remove("malformed_request")
-        ranked.insert(0, "malformed_request")
-    from .verdicts import endpoint_for_wrong_family
-    if endpoint_for_wrong_family(combo) and status in (400, 404, 405):
-        ranked = ["wrong_endpoint"] + [c for c in ranked if c != "wrong_endpoint"]
+    suspects = [s for s in request_suspects(combo, ctx.auth) if not s.statuses or status in s.statuses]
+    ranked = [s.cause for s in suspects] + list(facts.candidates_for(status, combo.surface.family))
     allows = {400: "the request was refused as malformed, or on the wrong endpoint",
               401: "the credentials were refused", 403: "something refused the request",
               404: "nothing is served there", 405: "this method or endpoint is not served for this request"}
     what = allows.get(status or 0, "the request failed")
-    suspect = _request_suspect(combo)
-    hint = f" (likely: {conflicts[0][1]})" if conflicts else (f" (likely: `{suspect}` has a value of the wrong type)"
-                                                              if suspect else "")
+    hint = f" (likely: {suspects[0].why})" if suspects else ""
     return Finding(
         "status_only", f"Only a status ({status}) and no words on {_endpoint(combo)}: {what}{hint}",
         f"The status alone cannot tell the cause; get Deepgram's words: {_explain_command(cell, combo)}.",
         False, candidates=tuple(dict.fromkeys(ranked)))
+
+
+def _right_endpoint(combo: Combo) -> str | None:
+    """Where the request's model belongs, decided from the request alone."""
+    if is_batch_only(combo.model) and combo.surface.transport == "ws":
+        return f"POST {facts.LISTEN_V1} (pre-recorded)"
+    return endpoint_for_wrong_family(combo)
+
+
+def find_missing_key(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    return Finding("missing_key", f"No key was sent to {_endpoint(combo)}: the request carried no credential",
+                   "Load the key before building the request (check DEEPGRAM_API_KEY, or how your SDK takes the key: "
+                   "some only read it from the constructor) and send it as `Authorization: Token <your key>`; "
+                   "Deepgram refuses every request without one (401). This is not an entitlement problem.", False)
+
+
+def find_nothing_seen(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """No status, no words, no close: the request itself is the only evidence. A defect Deepgram always refuses
+    decides the cause; otherwise say how to get Deepgram's answer and rank what the request allows."""
+    suspects = request_suspects(combo, ctx.auth)
+    generic = ["malformed_request", "invalid_key", "not_entitled_or_no_such_model", "network_error"]
+    ranked = tuple(dict.fromkeys([s.cause for s in suspects] + generic))
+    if suspects:  # every suspect is a defect Deepgram documents refusing (facts.py): it explains the failure
+        first = suspects[0]
+        title = f"Nothing was seen from Deepgram, but the request itself is refused there: {first.why}"
+        finder = HINTLESS_FINDERS.get(first.cause)
+        if finder is not None:
+            return replace(finder(cell, combo, ctx), title=title, candidates=ranked)
+        return Finding(first.cause, title, f"Fix the request ({first.why}); then {_explain_command(cell, combo)}.",
+                       False, candidates=ranked)
+    return Finding("status_only", f"No answer was seen from {_endpoint(combo)}, and the request shows no defect",
+                   f"Get Deepgram's own answer: {_explain_command(cell, combo)}.", False, candidates=ranked)
+
+
+def find_silent_stream(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """Accepted (101) and nothing came back: Deepgram produced nothing from what it received."""
+    pairs = list(combo.query())
+    names = {n for n, _ in pairs}
+    speech_to_text = combo.surface.family in (Family.STT, Family.FLUX)
+    languages = [v.strip().lower() for n, v in pairs if n == "language"]
+    foreign = any(v != "multi" and not v.startswith("en") for v in languages)
+    ranked = ["undecodable_audio"] if speech_to_text else ["malformed_request"]
+    if foreign or facts.language_problem(combo.model, pairs) is not None:
+        ranked.append("unsupported_language")
+    ranked += ["idle_timeout", "network_error"]
+    if speech_to_text and "encoding" not in names:
+        return Finding("undecodable_audio", f"Deepgram accepted the stream to {_endpoint(combo)} but sent nothing "
+                       "back, and the request declares no `encoding`: raw audio it cannot read yields nothing",
+                       "For raw audio (PCM, mulaw, opus packets) set `encoding` and `sample_rate` to match the bytes "
+                       f"({facts.RAW_AUDIO_DOCS}); for a container (wav, webm, ogg) send its header first (the first "
+                       "chunk of a MediaRecorder stream); this is not an entitlement problem.", False,
+                       candidates=tuple(dict.fromkeys(ranked)))
+    lang = " or a language the model does not transcribe" if "unsupported_language" in ranked else ""
+    return Finding("status_only", f"Deepgram accepted the stream to {_endpoint(combo)} (101) but nothing came back",
+                   "Nothing came back although the stream was open: check the bytes match the declared `encoding` and "
+                   f"`sample_rate`{lang}, and that audio really flows after the open; the account is not in question.",
+                   False, candidates=tuple(dict.fromkeys(ranked)))
 
 
 def find_idle_timeout(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
@@ -687,6 +793,28 @@ HINT_FINDERS: MutableMapping[str, Finder] = {
 }
 
 
+def find_endpoint_from_request(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """The wrong-endpoint remedy when the request alone shows where the model belongs."""
+    judged = replace(_j(cell), right_endpoint=_right_endpoint(combo))
+    return find_wrong_endpoint(replace(cell, judgement=judged), combo, ctx)
+
+
+def find_auth_form(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """The credential-form remedy when the request alone shows the mistake."""
+    return auth_mistake(ctx.auth) or find_missing_key(cell, combo, ctx)
+
+
+# The finder for a cause decided from the request alone (no answer to read): the same remedies as when
+# Deepgram's words decide it.
+HINTLESS_FINDERS: Mapping[str, Finder] = {
+    "missing_key": find_missing_key,
+    "wrong_auth_scheme": find_auth_form,
+    "key_in_url": find_auth_form,
+    "wrong_endpoint": find_endpoint_from_request,
+    "unsupported_language": find_unsupported_language,
+}
+
+
 # ------------------------------------------------------------------------------------ credential form
 
 
@@ -776,6 +904,12 @@ def _find(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     judgement = cell.judgement
     if judgement.cause_hint == "not_deepgram":
         return find_not_deepgram(cell, combo, ctx)
+    no_credential = ctx.auth is not None and ctx.auth.where == "none" and combo.surface.auth
+    if no_credential and (judgement.verdict is Verdict.INVALID_AUTH
+                          or judgement.cause_hint == "handshake_hidden"
+                          or (judgement.cause_hint == "status_only" and observation.status is None)):
+        # Deepgram refuses every request without a key: nothing else needs explaining.
+        return find_missing_key(cell, combo, ctx)
     auth_matters = judgement.verdict in AUTH_VERDICTS and judgement.cause_hint not in (
         "undecodable_audio", "remote_media_error", "unsupported_language")
     if auth_matters and judgement.cause_hint != "handshake_hidden":

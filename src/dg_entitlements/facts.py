@@ -112,6 +112,12 @@ LANGUAGE_REFUSALS = (re.compile(r"no such model/language/tier combination", re.I
                      re.compile(r"(unsupported|invalid) language", re.I))
 # 405 on a stream for a batch-only model; Deepgram's words when it gives them name streaming.
 STREAMING_REFUSAL = re.compile(r"(not (available|supported) for (live )?stream|streaming is not)", re.I)
+# The voice agent refusing a client message (https://developers.deepgram.com/docs/voice-agent-errors-warnings,
+# UNPARSABLE_CLIENT_MESSAGE): "Text message received from client did not match any of the formats we expect."
+# (deepgram-devs/flask-agent-function-calling-demo #17), "Error parsing client message. Check the greeting field
+# against the API spec." (deepgram-starters/node-voice-agent #5).
+CLIENT_MESSAGE_REFUSAL = re.compile(r"(received from (the )?client|client message|did not match any of the formats|"
+                                    r"against the api spec)", re.I)
 
 # ------------------------------------------------------------------------------------------ stream closes
 # STT: https://developers.deepgram.com/docs/stt-troubleshooting-websocket-data-and-net-errors
@@ -230,6 +236,9 @@ PARAMETER_ADVICE: Mapping[str, str] = {
                    f"({RAW_AUDIO_DOCS}); audio in a container (wav, webm, ogg, mp3) needs neither",
     "callback": "a callback is a full https:// URL",
     "language": "use a language the model offers (GET /v1/models lists each model's languages) or drop `language`",
+    # https://developers.deepgram.com/docs/language-detection: detection is pre-recorded; a stream takes `multi`
+    "detect_language": "language detection is pre-recorded only: on a stream send `language=multi` (code-switching "
+                       "on nova-3) or one `language`",
 }
 
 
@@ -263,6 +272,83 @@ def parameter_conflicts(model: str | None, pairs: list[tuple[str, str]]) -> list
 
 
 FLUX_DEFAULT_EOT_THRESHOLD = 0.7
+
+# Pre-recorded-only features a stream (wss://…/v1/listen) refuses as a feature, and the status it uses.
+# topics/intents: 403 UNAUTHORIZED_FEATURES_REQUESTED (reference §5.4 F, from deepgram/skills
+# audio-intelligence); detect_language: 400 at the handshake, "not supported by realtime transcription"
+# (fastrepl/anarlog #2877, maintainer; also jambonz/jambonz-feature-server #1109),
+# https://developers.deepgram.com/docs/language-detection (use `language=multi` on a stream). `summarize` on a
+# stream is refused with words ("Summarization is not available for streaming.") the verdict code reads as a
+# malformed request, and `sentiment` is silently ignored, so neither is listed.
+PRERECORDED_ONLY_FEATURES: Mapping[str, int] = {
+    "detect_language": 400, "topics": 403, "custom_topic": 403, "intents": 403, "custom_intent": 403,
+}
+FALSE_VALUES = ("false", "0", "")
+
+
+def prerecorded_only_features(pairs: list[tuple[str, str]]) -> list[str]:
+    """The pre-recorded-only features a streaming request asks for (a `false` value asks for nothing)."""
+    return list(dict.fromkeys(n for n, v in pairs if n in PRERECORDED_ONLY_FEATURES
+                              and v.strip().lower() not in FALSE_VALUES))
+
+
+# Use-case model variants are English only; the `general` variants (and the bare family names) offer the
+# other languages. https://developers.deepgram.com/docs/models-languages-overview; "the model only supports
+# English" (livekit/agents #618 -> #623, nova-2-conversationalai + es-419 refused 400); "an invalid
+# model/language combination ... deepgram rejects the connection request" (drachtio-freeswitch-modules #112,
+# conversationalai + es). Whisper, nova-3 and general variants are not judged here: their lists change.
+ENGLISH_ONLY_USE_CASES = ("meeting", "phonecall", "finance", "conversationalai", "voicemail", "video", "medical",
+                          "drivethru", "automotive", "atc", "pharma")
+# A language value is a BCP-47 tag (`en`, `en-US`, `es-419`, `zh-Hant`) or `multi`
+# (https://developers.deepgram.com/docs/language); `Language.EN` or `english` is not one.
+LANGUAGE_TAG = re.compile(r"(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multi)", re.IGNORECASE)
+
+
+def english_only_model(model: str | None) -> bool:
+    """A use-case variant (nova-2-phonecall, conversationalai, nova-3-medical ...): English only."""
+    name = (model or "").strip().lower()
+    if not name or name.startswith(("whisper", "flux", "aura")):
+        return False
+    return any(name == u or name.endswith("-" + u) for u in ENGLISH_ONLY_USE_CASES)
+
+
+def language_problem(model: str | None, pairs: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """("malformed_request" | "unsupported_language", why) when the request's language alone is wrong."""
+    languages = [v for n, v in pairs if n == "language"]
+    for value in languages:
+        if not LANGUAGE_TAG.fullmatch(value.strip()):
+            return ("malformed_request", f"`language={value}` is not a language code (send a BCP-47 tag such as "
+                    "`en` or `es-419`, or `multi`)")
+    for value in languages:
+        lowered = value.strip().lower()
+        if english_only_model(model) and lowered != "multi" and not lowered.startswith("en"):
+            return ("unsupported_language", f"{model} is an English-only use-case model, so `language={value}` is "
+                    "not offered (use the model's general variant, e.g. nova-2-general, or nova-3)")
+    return None
+
+
+# ------------------------------------------------------------------------------------------ which service
+# The paths Deepgram's API serves (SPEC-OA, SPEC-AA; `/agent` is the pre-v1 agent path). A request to a host
+# that is not Deepgram's on a path Deepgram does not serve goes to another service (a vendor's own API, a
+# gateway such as LiveKit Inference): that service answered, not Deepgram (Nexus-JPF/note-companion #363,
+# a vendor's /api/transcribe; community.livekit.io t/683, the LiveKit Inference gateway's own quota). A
+# Deepgram path on another host is self-hosted Deepgram or a pass-through proxy, and is read as Deepgram.
+DEEPGRAM_API_PATHS = (LISTEN_V1, LISTEN_V2, SPEAK_V1, SPEAK_V2, READ_V1, "/v1/agent", "/agent", PROJECTS_PREFIX,
+                      "/v1/models", "/v2/models", "/v1/auth", "/v1/keys")
+
+
+def is_deepgram_path(path: str | None) -> bool:
+    clean = "/" + (path or "").strip("/")
+    return any(clean == p or clean.startswith(p + "/") for p in DEEPGRAM_API_PATHS)
+
+
+# A client that refused to send because it has no key, in its own words: "DeepgramError: A deepgram API key
+# is required" (@deepgram/sdk AbstractClient, xRiddin/Real-Time-AI-Voice-Assistant #1), "Deepgram API key is
+# not set. Please set DEEPGRAM_API_KEY ..." (kodjima33/retard-meter #1).
+MISSING_KEY_CLIENT = re.compile(
+    r"\b(?:api[ _-]?key|key|token|credentials?)\b[^.]{0,30}?\b(?:is |was |are )?(?:not set|not provided|not "
+    r"configured|not found|missing|required|empty|undefined)\b|\b(?:missing|no)\s+(?:deepgram\s+)?api[ _-]?key\b",
+    re.IGNORECASE)
 
 
 def _number(pairs: list[tuple[str, str]], name: str) -> float | None:

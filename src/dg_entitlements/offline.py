@@ -8,6 +8,10 @@ the same pure verdict and diagnosis code: one judgement of Deepgram's answers, w
 
 The credential in a pasted header is registered with the scrubber and reduced to its shape (JWT, 40-hex
 key, empty, other): the diagnosis needs to know "a JWT sent as Token", never the JWT.
+
+What the user saw also says things a live probe's answer would not: a request to a host and path that are not
+Deepgram's was answered by that other service; an accepted stream that sent nothing back is the problem the
+user came with, not an acceptance; a client that says it had no key never sent one.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .diagnosis import AuthForm, DiagnosisContext, diagnose
 from .model import (
     AccountInfo,
     Cell,
+    Combo,
     Diagnosis,
     Expectation,
     Frame,
@@ -38,7 +43,7 @@ from .model import (
 from .outcomes import outcome_for
 from .secrets import register_secret
 from .userrequest import combo_for
-from .verdicts import judge, judge_accepted_output
+from .verdicts import judge, judge_accepted_output, judge_foreign_service
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,11 @@ def _header(headers: Sequence[str], name: str) -> str | None:
     return None
 
 
-def auth_form(url: str, headers: Sequence[str] = ()) -> AuthForm:
-    """How the request carried its credential. Registers the credential with the scrubber; keeps its shape."""
+def auth_form(url: str, headers: Sequence[str] = (), complete: bool = False) -> AuthForm:
+    """How the request carried its credential. Registers the credential with the scrubber; keeps its shape.
+
+    `complete`: the headers given are every header the request carried, so finding no credential means none
+    was sent (`none`), not that the user did not say (`unknown`)."""
     authorization = _header(headers, "authorization")
     if authorization is not None:
         words = authorization.split(None, 1)
@@ -105,7 +113,7 @@ def auth_form(url: str, headers: Sequence[str] = ()) -> AuthForm:
         if name.lower() in facts.URL_KEY_PARAMETERS:
             register_secret(value)
             return AuthForm(where="url", url_param=name, shape=credential_shape(value))
-    return AuthForm(where="none" if headers else "unknown")
+    return AuthForm(where="none" if headers or complete else "unknown")
 
 
 def safe_url(url: str) -> str:
@@ -141,6 +149,8 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
         words = text if kind == "text" else json.dumps(body)
         status = facts.status_for_words(words) or (400 if isinstance(body, Mapping) and (
             {"err_code", "err_msg", "category"} & set(body)) else None)
+    if status is None and not streamed and headers.get("dg-error"):
+        status = facts.status_for_words(headers["dg-error"])  # Deepgram's words in the header name their status
     if close_code is None and answer.close_reason:
         close_code = facts.close_code_for_reason(answer.close_reason)  # the reason names its documented code
     frames = tuple(Frame(kind="text", at_ms=float(i), data=dict(f), size=len(json.dumps(f)))
@@ -187,18 +197,51 @@ OFFLINE_ACCOUNT = AccountInfo(alias="offline", fingerprint=None, project_id=None
                               base_url="https://api.deepgram.com", key_source="none (offline)")
 
 
-def diagnose_answer(url: str, answer: SeenAnswer, method: str | None = None, headers: Sequence[str] = (),
-                    catalogue: Catalogue | None = None) -> tuple[Judgement, Diagnosis]:
-    """Judge and diagnose an answer the user already saw. Sends nothing; never raises on odd input."""
-    catalogue = catalogue or _default_catalogue()
-    auth = auth_form(url, headers)
-    combo = combo_for(catalogue, safe_url(url), method)
-    verb = combo.surface.method
-    observation = observation_for(url, answer, verb, auth, combo.surface.transport)
-    judgement = judge(observation, combo)
+def _client_has_no_key(answer: SeenAnswer) -> bool:
+    """The client says, in its own words and with no answer from anyone, that it had no key to send."""
+    error = answer.client_error or ""
+    return (answer.status is None and not answer.body and bool(facts.MISSING_KEY_CLIENT.search(error))
+            and facts.status_for_words(error) is None)
+
+
+def _refine(judgement: Judgement, observation: Observation, combo: Combo) -> Judgement:
+    """What the user's own evidence adds to the judgement of the answer (offline only: a live probe's silent
+    handshake or empty stream is a normal acceptance, a user's is the problem they came with)."""
+    foreign = judge_foreign_service(observation, combo)
+    if foreign is not None:
+        return foreign
     if judgement.verdict is Verdict.ENTITLED:
         # The user came with a problem: an accepted request that transcribed nothing is evidence too.
         judgement = judge_accepted_output(observation, combo, audio_sent=True) or judgement
+    silent = (combo.surface.transport == "ws" and observation.status == 101 and not observation.frames
+              and observation.close_code is None and not observation.error_detail)
+    if judgement.verdict is Verdict.ENTITLED and silent:
+        return replace(judgement, verdict=Verdict.UNRECOGNISED, cause_hint="status_only",
+                       reason="Deepgram accepted the stream (101) but nothing came back (no transcript, no Metadata, "
+                       "no close): Deepgram produced nothing from what it was sent; it is not a denial.")
+    nothing = (observation.status is None and not observation.error and observation.close_code is None
+               and not observation.frames and observation.body is None and not observation.headers)
+    if nothing and judgement.cause_hint is None:
+        return replace(judgement, cause_hint="status_only",
+                       reason="No answer was seen (no status, no words, no close): only the request itself is "
+                       "evidence; it is not a denial.")
+    return judgement
+
+
+def diagnose_answer(url: str, answer: SeenAnswer, method: str | None = None, headers: Sequence[str] = (),
+                    catalogue: Catalogue | None = None, headers_complete: bool = False) -> tuple[Judgement, Diagnosis]:
+    """Judge and diagnose an answer the user already saw. Sends nothing; never raises on odd input.
+
+    `headers_complete`: `headers` are all the headers the request carried (so no Authorization means no key
+    was sent); by default a missing credential only means the user did not give it."""
+    catalogue = catalogue or _default_catalogue()
+    auth = auth_form(url, headers, complete=headers_complete)
+    if auth.where in ("unknown", "none") and _client_has_no_key(answer):
+        auth = AuthForm(where="none")  # the client refused to send: it had no key
+    combo = combo_for(catalogue, safe_url(url), method)
+    verb = combo.surface.method
+    observation = observation_for(url, answer, verb, auth, combo.surface.transport)
+    judgement = _refine(judge(observation, combo), observation, combo)
     if judgement.verdict is Verdict.ENTITLED and answer.client_error and facts.EMPTY_RESULT.search(answer.client_error):
         judgement = replace(judgement, verdict=Verdict.MALFORMED_REQUEST, cause_hint="undecodable_audio",
                             reason=f"Deepgram accepted the request but the client reports no speech "

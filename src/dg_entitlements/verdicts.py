@@ -498,6 +498,23 @@ def judge_middlebox(status: int, who: WhoAnswered, observation: Observation, com
                      "nothing about the account and is not a denial.")
 
 
+def judge_foreign_service(observation: Observation, combo: Combo) -> Judgement | None:
+    """A request to another service (not Deepgram's host, not a Deepgram API path) answered with none of
+    Deepgram's marks: that service answered, so its refusal says nothing about Deepgram or the account."""
+    url = observation.request.url if observation.request is not None else None
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower()
+    if not host or facts.is_deepgram_host(host) or facts.is_deepgram_path(parts.path):
+        return None
+    if who_answered(observation, combo).deepgram is True:
+        return None  # the service relayed Deepgram's own words: read those instead
+    said = f"answered {observation.status}" if observation.status is not None else "failed"
+    return Judgement(verdict=V.UNRECOGNISED, model=combo.model, answered_by_deepgram=False, cause_hint="not_deepgram",
+                     reason=f"The request went to {host}{parts.path or '/'}, which is neither a Deepgram host nor a "
+                     f"Deepgram API path, and it {said} with none of Deepgram's marks: that service answered, not "
+                     "Deepgram; it is not a denial.")
+
+
 def judge_hidden_handshake(observation: Observation, combo: Combo) -> Judgement:
     """A client-side 1006 before any 101: the browser (or client) hid the status of a refused upgrade."""
     return Judgement(verdict=V.UNRECOGNISED, model=combo.model, cause_hint="handshake_hidden",
@@ -787,7 +804,8 @@ def judge_error_frame(data: Mapping[Any, Any], combo: Combo) -> Judgement:
     if "timeout" in text:
         return _j(V.TIMEOUT, f"{said}: the server timed out waiting for the client; inconclusive.",
                           words, combo)
-    if "unparsable" in text or "parsing" in text or "invalid" in text or "unknown variant" in text:
+    if ("unparsable" in text or "parsing" in text or "invalid" in text or "unknown variant" in text
+            or facts.CLIENT_MESSAGE_REFUSAL.search(text)):
         parameter = parameter_from_words(words.message or "", [])
         return _j(V.MALFORMED_REQUEST, f"{said}: a client message was malformed; not an "
                           "entitlement problem.", words, combo, parameter=parameter)

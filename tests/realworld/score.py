@@ -1,12 +1,19 @@
-"""Score the offline diagnosis against real-world Deepgram failure reports (tests/realworld/cases.json).
+"""Score the offline diagnosis against real-world Deepgram failure reports (tests/realworld/*.json).
 
 Why: our verdict/diagnosis code is tuned on Deepgram's own captures; users arrive with something messier
 (a browser's 1006, an SDK's "non-101 status", a proxy's HTML page). Each case here is a public report whose
 cause was confirmed by a maintainer, a merged fix or the reporter's own fix, so the score measures how often
 `explain --offline` would have named the real cause from only what the user saw.
 
-Usage: python tests/realworld/score.py [--cases tests/realworld/holdout.json] [--json reports/realworld.json]
-(exit 2 if the diagnosis is missing; --cases defaults to cases.json, holdout.json is the held-out set)
+Three corpora are scored separately, then together: `tuned` (cases.json, the rules were built on it),
+`held-out-1` (holdout.json, scored once while held out, then its misses were worked on) and `unseen`
+(unseen.json, scored once before any rule looked at it; unseen_first_run.json keeps that first score).
+
+Usage: python tests/realworld/score.py                     # every corpus, then the combined figure
+       python tests/realworld/score.py --cases FILE         # one corpus
+       python tests/realworld/score.py --markdown           # the README score table
+       python tests/realworld/score.py --json reports/realworld.json
+(exit 2 if the diagnosis is missing)
 """
 
 from __future__ import annotations
@@ -20,6 +27,16 @@ from pathlib import Path
 from typing import Any
 
 CASES_PATH = Path(__file__).with_name("cases.json")
+HOLDOUT_PATH = CASES_PATH.with_name("holdout.json")
+UNSEEN_PATH = CASES_PATH.with_name("unseen.json")
+UNSEEN_FIRST_RUN = CASES_PATH.with_name("unseen_first_run.json")
+# name, file, what the figure means (the README table says the same)
+CORPORA: tuple[tuple[str, Path, str], ...] = (
+    ("tuned", CASES_PATH, "the rules were built on these"),
+    ("held-out-1", HOLDOUT_PATH, "scored once while held out (10/16, 0 blunders); its misses were then worked on"),
+    ("unseen", UNSEEN_PATH, "collected after the held-out run; first score kept in unseen_first_run.json; "
+                            "then tuned on"),
+)
 
 REQUEST_CAUSES = frozenset({
     "malformed_request", "key_in_url", "wrong_auth_scheme", "wrong_endpoint", "no_such_model",
@@ -80,8 +97,10 @@ def score_case(case: dict[str, Any]) -> CaseResult:
         close_code=seen.get("close_code"), close_reason=seen.get("close_reason"),
         client_error=seen.get("client_error"), frames=tuple(seen.get("frames", ())),
     )
+    # `headers` lists every header the request carried (an empty list: none at all); absent: not known.
     _judgement, diagnosis = diagnose_answer(request["url"], answer, method=request.get("method"),
-                                            headers=list(request.get("headers", [])))
+                                            headers=list(request.get("headers", [])),
+                                            headers_complete="headers" in request)
     got = diagnosis.cause
     candidates = tuple(diagnosis.candidates)
     confirmed = case["confirmed_cause"]
@@ -121,11 +140,51 @@ def _print_table(summary: dict[str, Any]) -> None:
         print(f"{c['id']:<46}{c['expected']:<24}{c['got']:<24}{mark:<9}{','.join(c['candidates'][:3])}")
 
 
+def score_all(corpora: Sequence[tuple[str, Path, str]] = CORPORA) -> dict[str, Any]:
+    """Every corpus scored on its own, and the combined figure over all of them."""
+    per = {name: score(load_cases(path)) for name, path, _ in corpora}
+    combined = score([c for _, path, _ in corpora for c in load_cases(path)])
+    return {"corpora": per, "combined": {k: combined[k] for k in ("total", "right", "wrong", "blunders")}}
+
+
+def first_unseen_run() -> dict[str, Any] | None:
+    """The unseen corpus's first score, recorded before any rule was changed for it."""
+    if not UNSEEN_FIRST_RUN.exists():
+        return None
+    data: dict[str, Any] = json.loads(UNSEEN_FIRST_RUN.read_text(encoding="utf-8"))
+    return data
+
+
+def _pct(right: int, total: int) -> str:
+    return f"{right / total:.0%}" if total else "n/a"
+
+
+def markdown_table(summary: dict[str, Any]) -> str:
+    """The README score table: each corpus, the unseen figure before tuning, and the combined figure."""
+    rows = ["| corpus | file | cases | right | blunders | what the figure means |", "|---|---|---:|---:|---:|---|"]
+    for name, path, note in CORPORA:
+        row = summary["corpora"][name]
+        if name == "unseen":
+            first = first_unseen_run()
+            if first is not None:
+                rows.append(f"| unseen, first run (before tuning) | {path.name} | {first['total']} | {first['right']} "
+                            f"({_pct(first['right'], first['total'])}) | {first['blunders']} | the honest unseen "
+                            "figure: scored once before any rule changed |")
+            name = "unseen, after tuning on it"
+        rows.append(f"| {name} | {path.name} | {row['total']} | {row['right']} ({_pct(row['right'], row['total'])}) "
+                    f"| {row['blunders']} | {note} |")
+    both = summary["combined"]
+    rows.append(f"| **combined** | all three | {both['total']} | {both['right']} ({_pct(both['right'], both['total'])})"
+                f" | {both['blunders']} | target: >= 90 % right and 0 blunders over >= 40 cases |")
+    return "\n".join(rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the score as JSON to this path")
-    parser.add_argument("--cases", type=Path, default=CASES_PATH,
-                        help="corpus to score (default cases.json; holdout.json is the held-out set)")
+    parser.add_argument("--cases", type=Path, default=None,
+                        help="score one corpus (cases.json, holdout.json or unseen.json); default: all of them")
+    parser.add_argument("--markdown", action="store_true", help="print only the README score table")
     args = parser.parse_args(argv)
     try:
         import dg_entitlements.offline  # noqa: F401
@@ -133,11 +192,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"score.py: cannot import dg_entitlements.offline ({exc}); install the package "
               "(make install) or wait for offline.py to land", file=sys.stderr)
         return 2
-    summary = score(load_cases(args.cases))
-    _print_table(summary)
+    if args.cases is not None:
+        result: dict[str, Any] = score(load_cases(args.cases))
+        _print_table(result)
+    else:
+        result = score_all()
+        if args.markdown:
+            print(markdown_table(result))
+        else:
+            for name, path, note in CORPORA:
+                print(f"=== {name} ({path.name}): {note}")
+                _print_table(result["corpora"][name])
+                print()
+            both = result["combined"]
+            print(f"=== combined: {both['total']} cases, right {both['right']} ({_pct(both['right'], both['total'])}), "
+                  f"cross-class blunders {both['blunders']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

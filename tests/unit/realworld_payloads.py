@@ -157,6 +157,95 @@ CAPTIVE_302 = RealAnswer(
     SeenAnswer(status=302, headers={"location": "http://portal.hotel-wifi.example/login?dst=https%3A%2F%2Fapi.deepgram.com"}),
     "not_deepgram", assembled=True)
 
+# ------------------------------------------------------------------------------------------ evidence rules
+# Answers the rules in tests/unit/test_rules_evidence.py are decided on: what the user saw, verbatim, with the
+# request as reported. `complete` requests carried exactly the headers listed (none: no credential at all).
+NO_HEADERS_DOTNET = RealAnswer(
+    "no-credential-dotnet", "https://github.com/deepgram/deepgram-dotnet-sdk/issues/342",
+    "wss://api.deepgram.com/v1/listen?model=nova-2&language=en&channels=1",
+    SeenAnswer(client_error="Deepgram API Key is invalid"), "missing_key",
+    note="the key set through a property initializer never reached the client: no Authorization was sent",
+    extra={"complete": "yes"})
+KEY_REQUIRED_NODE = RealAnswer(
+    "client-says-key-required", "https://github.com/xRiddin/Real-Time-AI-Voice-Assistant/issues/1",
+    "wss://api.deepgram.com/v1/listen",
+    SeenAnswer(client_error="DeepgramError: A deepgram API key is required"), "missing_key")
+KEY_NOT_SET_APP = RealAnswer(
+    "client-says-key-not-set", "https://github.com/kodjima33/retard-meter/issues/1",
+    "wss://api.deepgram.com/v1/listen",
+    SeenAnswer(client_error="Failed to start recording: Error: Deepgram API key is not set. Please set DEEPGRAM_API_KEY in your environment or .env file."),
+    "missing_key")
+VENDOR_401 = RealAnswer(
+    "vendor-api-401", "https://github.com/Nexus-JPF/note-companion/issues/363",
+    "https://transcription.note-companion.example/api/transcribe", SeenAnswer(status=401), "not_deepgram",
+    headers=("Authorization: Bearer {key}",), note="the vendor's own host is not named in the report: a stand-in")
+GATEWAY_QUOTA = RealAnswer(
+    "gateway-quota", "https://community.livekit.io/t/inference-stt-websocket-fails-apiconnectionerror-while-room-connection-works/683",
+    "wss://agent-gateway.livekit.cloud/v1",
+    SeenAnswer(client_error="APIConnectionError: Error connecting to LiveKit WebSocket"), "not_deepgram")
+SELFHOSTED_429 = RealAnswer(
+    "selfhosted-429", "https://github.com/deepgram/deepgram-dotnet-sdk/issues/339",
+    "wss://deepgram.selfhosted.example.com/v1/listen?model=nova-2",
+    SeenAnswer(status=429, client_error="The server returned status code '429' limit exceeded,  when status code '101' was expected."),
+    "rate_limited", headers=("Authorization: Token {key}",), note="a Deepgram path on the user's own host")
+DETECT_LANGUAGE_STREAM = RealAnswer(
+    "detect-language-stream-400", "https://github.com/fastrepl/anarlog/issues/2877",
+    "wss://api.deepgram.com/v1/listen?model=nova-3&detect_language=true&encoding=linear16&sample_rate=16000&channels=1",
+    SeenAnswer(status=400), "feature_not_allowed", headers=("Authorization: Token {key}",))
+DETECT_LANGUAGES_STREAM = RealAnswer(
+    "detect-languages-stream-400", "https://github.com/jambonz/jambonz-feature-server/issues/1109",
+    "wss://api.deepgram.com/v1/listen?model=nova-3&detect_language=en&detect_language=es&encoding=linear16&sample_rate=8000",
+    SeenAnswer(status=400), "feature_not_allowed", headers=("Authorization: Token {key}",))
+ENGLISH_ONLY_HIDDEN = RealAnswer(
+    "english-only-model-es-hidden", "https://github.com/drachtio/drachtio-freeswitch-modules/issues/112",
+    "wss://api.deepgram.com/v1/listen?tier=base&model=conversationalai&language=es&interim_results=true&encoding=linear16&sample_rate=8000",
+    SeenAnswer(client_error="connection failed: HS: ws upgrade response not 101"), "unsupported_language",
+    headers=("Authorization: Token {key}",))
+ENGLISH_ONLY_400 = RealAnswer(
+    "english-only-model-es419-400", "https://github.com/livekit/agents/pull/618",
+    "wss://api.deepgram.com/v1/listen?model=nova-2-conversationalai&punctuate=true&smart_format=true&no_delay=true&interim_results=true&encoding=linear16&vad_events=true&sample_rate=48000&channels=1&endpointing=25&filler_words=false&language=es-419",
+    SeenAnswer(status=400, client_error="aiohttp.client_exceptions.WSServerHandshakeError: 400, message='Invalid response status', url='wss://api.deepgram.com/v1/listen?model=nova-2-conversationalai&punctuate=true&smart_format=true&no_delay=true&interim_results=true&encoding=linear16&vad_events=true&sample_rate=48000&channels=1&endpointing=25&filler_words=false&language=es-419'"),
+    "unsupported_language", headers=("Authorization: Token {key}",))
+LANGUAGE_ENUM_NAME = RealAnswer(
+    "language-enum-name", "https://github.com/pipecat-ai/pipecat/issues/868",
+    "wss://api.deepgram.com/v1/listen?channels=1&encoding=linear16&interim_results=true&language=Language.EN&model=nova-2&sample_rate=16000",
+    SeenAnswer(client_error="Unable to connect to Deepgram"), "malformed_request", headers=("Authorization: Token {key}",),
+    note="the enum's name went into the query instead of its value 'en'")
+TTS_VOICE_TYPO = RealAnswer(
+    "tts-voice-typo-400", "https://github.com/livekit/agents/issues/2224",
+    "wss://api.deepgram.com/v1/speak?encoding=linear16&model=aura-austeria-en&sample_rate=24000&mip_opt_out=false",
+    SeenAnswer(status=400, client_error="WSServerHandshakeError: 400, message='Invalid response status'"), "no_such_model",
+    headers=("Authorization: Token {key}",))
+SILENT_NO_ENCODING = RealAnswer(
+    "silent-stream-no-encoding", "https://github.com/deepgram/deepgram-python-sdk/issues/454",
+    "wss://api.deepgram.com/v1/listen?model=nova-2", SeenAnswer(status=101), "undecodable_audio",
+    headers=("Authorization: Token {key}",), note="raw Opus sent without encoding: on_message never fired")
+SILENT_FOREIGN_LANGUAGE = RealAnswer(
+    "silent-stream-vietnamese", "https://github.com/ngoanpv/DeepInterview/pull/26",
+    "wss://api.deepgram.com/v1/listen?model=nova-3&language=vi&encoding=linear16&sample_rate=16000&channels=1&interim_results=true",
+    SeenAnswer(status=101), "unsupported_language", headers=("Authorization: Token {key}",),
+    note="'no text, no end-of-turn' after the stream opened")
+NOTHING_WHISPER_STREAM = RealAnswer(
+    "nothing-seen-whisper-stream", "https://github.com/daily-co/daily-python/issues/4",
+    "wss://api.deepgram.com/v1/listen?model=whisper-base&language=en&detect_language=true&profanity_filter=false&redact=false",
+    SeenAnswer(), "wrong_endpoint", headers=("Authorization: Token {key}",),
+    note="no transcription message ever arrived and no error was shown")
+AGENT_CLIENT_MESSAGE = RealAnswer(
+    "agent-client-message-refused", "https://github.com/deepgram/deepgram-js-sdk/issues/354",
+    "wss://agent.deepgram.com/agent",
+    SeenAnswer(frames=({"type": "Error", "description": "Text message received from client did not match any of the formats we expect."},)),
+    "malformed_request", headers=("Authorization: Token {key}",), assembled=True,
+    note="the reporter quotes the description; the frame is the agent's Error shape")
+DG_ERROR_HEADER_ONLY = RealAnswer(
+    "dg-error-header-without-status", "https://developers.deepgram.com/docs/errors",
+    "wss://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(headers={"dg-error": "Invalid credentials.", "dg-request-id": "01a0accc-307e-7171-b0e9-5eb486f4e252"}),
+    "invalid_key", headers=("Authorization: Token {key}",), note="a client that printed the handshake headers only")
+RULE_ANSWERS = (NO_HEADERS_DOTNET, KEY_REQUIRED_NODE, KEY_NOT_SET_APP, VENDOR_401, GATEWAY_QUOTA, SELFHOSTED_429,
+                DETECT_LANGUAGE_STREAM, DETECT_LANGUAGES_STREAM, ENGLISH_ONLY_HIDDEN, ENGLISH_ONLY_400,
+                LANGUAGE_ENUM_NAME, TTS_VOICE_TYPO, SILENT_NO_ENCODING, SILENT_FOREIGN_LANGUAGE, NOTHING_WHISPER_STREAM,
+                AGENT_CLIENT_MESSAGE, DG_ERROR_HEADER_ONLY)
+
 DEEPGRAM_ANSWERS = (NOVA3_KEYWORDS, NOVA3_KEYWORDS_WS_BARE, KEYWORDS_BROWSER_1006, WHISPER_STREAM_405,
                     REMOTE_NOT_ROUTABLE, REMOTE_CONTENT, NET0001, NET0000, METADATA_ONLY, TTS_CHAR_RATE,
                     NO_SCHEME_WORD, FLUX_KEYTERM_LONG, INVALID_CREDENTIALS_WS)

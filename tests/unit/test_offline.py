@@ -253,3 +253,11 @@ def test_flux_eager_threshold_above_eot_is_named() -> None:
     url = "wss://api.deepgram.com/v2/listen?model=flux-general-en&eot_threshold=0.7&eager_eot_threshold=0.8"
     _, diagnosis = diagnose_answer(url, SeenAnswer(status=400))
     assert diagnosis.candidates[0] == "malformed_request" and "eager_eot_threshold" in diagnosis.title
+
+
+def test_auth_form_knows_when_no_credential_was_sent() -> None:
+    # Headers not given: unknown. Headers given in full (even none at all): no credential means none was sent.
+    assert auth_form(LISTEN_WS, []).where == "unknown"
+    assert auth_form(LISTEN_WS, [], complete=True).where == "none"
+    assert auth_form(LISTEN_WS, ["Content-Type: audio/wav"]).where == "none"
+    assert auth_form(LISTEN_WS, [f"Authorization: Token {canary_key()}"], complete=True).where == "header"

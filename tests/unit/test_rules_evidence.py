@@ -1,0 +1,207 @@
+"""Rules decided from evidence: what the request itself shows, and what little the user saw.
+
+Each rule is general (a request with no credential, a host and path that are not Deepgram's, a feature a
+stream refuses, a language an English-only model does not offer, a voice Deepgram does not publish, an
+accepted stream that produced nothing, no answer at all) and is tested here on a verbatim real-world payload
+(realworld_payloads.py, each with its public source) plus the near miss it must leave alone. When the status
+alone cannot decide, the rule ranks the candidate instead of claiming it (a hidden or bare answer stays
+`handshake_hidden` / `status_only`, with the request's defect first).
+"""
+
+from __future__ import annotations
+
+import pytest
+from realworld_payloads import (
+    AGENT_CLIENT_MESSAGE,
+    DETECT_LANGUAGE_STREAM,
+    DETECT_LANGUAGES_STREAM,
+    DG_ERROR_HEADER_ONLY,
+    ENGLISH_ONLY_400,
+    ENGLISH_ONLY_HIDDEN,
+    GATEWAY_QUOTA,
+    KEY_NOT_SET_APP,
+    KEY_REQUIRED_NODE,
+    LANGUAGE_ENUM_NAME,
+    NO_HEADERS_DOTNET,
+    NOTHING_WHISPER_STREAM,
+    RULE_ANSWERS,
+    SELFHOSTED_429,
+    SILENT_FOREIGN_LANGUAGE,
+    SILENT_NO_ENCODING,
+    TTS_VOICE_TYPO,
+    VENDOR_401,
+    RealAnswer,
+    canary_key,
+    request_headers,
+)
+
+from dg_entitlements import facts
+from dg_entitlements.model import Diagnosis, Judgement, Verdict
+from dg_entitlements.offline import SeenAnswer, diagnose_answer
+
+ENTITLEMENT = {"not_entitled", "not_entitled_or_no_such_model", "no_credits"}
+
+
+def run(real: RealAnswer, url: str | None = None, **answer: object) -> tuple[Judgement, Diagnosis]:
+    seen = real.answer if not answer else SeenAnswer(**answer)  # type: ignore[arg-type]
+    return diagnose_answer(url or real.url, seen, headers=request_headers(real),
+                           headers_complete=real.extra.get("complete") == "yes" or bool(real.headers))
+
+
+@pytest.mark.parametrize("real", RULE_ANSWERS, ids=lambda r: r.name)
+def test_rule_payload_is_never_an_entitlement_and_leaks_no_key(real: RealAnswer) -> None:
+    judgement, diagnosis = run(real)
+    assert diagnosis.cause not in ENTITLEMENT and not diagnosis.is_entitlement, real.source
+    assert real.cause == diagnosis.cause or real.cause in diagnosis.candidates[:3], (real.source, diagnosis)
+    for text in (diagnosis.title, diagnosis.remedy, judgement.reason):
+        assert canary_key() not in text
+
+
+# ------------------------------------------------------------------------------------------ no credential
+def test_no_credential_at_all_is_a_missing_key() -> None:
+    # deepgram-dotnet-sdk #342: the key never reached the client, so the request carried no Authorization.
+    _, diagnosis = run(NO_HEADERS_DOTNET)
+    assert diagnosis.cause == "missing_key"
+    assert "Token <your key>" in diagnosis.remedy
+
+
+def test_unknown_headers_are_not_a_missing_key() -> None:
+    # The same answer when nobody said which headers were sent: the key may well have been there.
+    _, diagnosis = diagnose_answer(NO_HEADERS_DOTNET.url, NO_HEADERS_DOTNET.answer)
+    assert diagnosis.cause == "handshake_hidden"
+
+
+def test_no_credential_with_a_401_is_a_missing_key() -> None:
+    _, diagnosis = diagnose_answer(NO_HEADERS_DOTNET.url, SeenAnswer(status=401), headers=[], headers_complete=True)
+    assert diagnosis.cause == "missing_key"
+
+
+@pytest.mark.parametrize("real", [KEY_REQUIRED_NODE, KEY_NOT_SET_APP], ids=lambda r: r.name)
+def test_client_that_had_no_key_to_send(real: RealAnswer) -> None:
+    _, diagnosis = diagnose_answer(real.url, real.answer)
+    assert diagnosis.cause == "missing_key"
+
+
+@pytest.mark.parametrize("text", ["WebSocket connection to 'wss://api.deepgram.com/v1/listen' failed",
+                                  "Deepgram API Key is invalid", "KeyError: 'transcript'"])
+def test_other_client_errors_do_not_say_the_key_is_missing(text: str) -> None:
+    assert not facts.MISSING_KEY_CLIENT.search(text)
+
+
+# ------------------------------------------------------------------------------------------ another service
+@pytest.mark.parametrize("real", [VENDOR_401, GATEWAY_QUOTA], ids=lambda r: r.name)
+def test_a_service_that_is_not_deepgram_answered(real: RealAnswer) -> None:
+    judgement, diagnosis = run(real)
+    assert diagnosis.cause == "not_deepgram" and judgement.answered_by_deepgram is False
+    assert diagnosis.title.startswith("Not Deepgram") and "api.deepgram.com" in diagnosis.remedy
+
+
+def test_deepgram_path_on_another_host_is_still_read_as_deepgram() -> None:
+    # deepgram-dotnet-sdk #339: self-hosted Deepgram answers on the user's own host.
+    _, diagnosis = run(SELFHOSTED_429)
+    assert diagnosis.cause == "rate_limited"
+
+
+def test_a_service_relaying_deepgrams_words_is_read_on_those_words() -> None:
+    body = '{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"r"}'
+    seen = SeenAnswer(status=401, body=body)
+    _, diagnosis = diagnose_answer(VENDOR_401.url, seen, headers=request_headers(VENDOR_401))
+    assert diagnosis.cause != "not_deepgram"
+
+
+# ------------------------------------------------------------------------------------------ features on a stream
+@pytest.mark.parametrize("real", [DETECT_LANGUAGE_STREAM, DETECT_LANGUAGES_STREAM], ids=lambda r: r.name)
+def test_prerecorded_feature_on_a_stream_leads_a_bare_400(real: RealAnswer) -> None:
+    _, diagnosis = run(real)
+    assert diagnosis.cause == "status_only"
+    assert diagnosis.candidates[0] == "feature_not_allowed"
+    assert "detect_language" in diagnosis.title
+
+
+def test_prerecorded_feature_switched_off_or_on_rest_is_no_suspect() -> None:
+    off = DETECT_LANGUAGE_STREAM.url.replace("detect_language=true", "detect_language=false")
+    assert run(DETECT_LANGUAGE_STREAM, url=off)[1].candidates[0] != "feature_not_allowed"
+    rest = DETECT_LANGUAGE_STREAM.url.replace("wss://", "https://")
+    _, diagnosis = diagnose_answer(rest, SeenAnswer(status=400), method="POST")
+    assert "feature_not_allowed" not in diagnosis.candidates[:1]
+
+
+# ------------------------------------------------------------------------------------------ language
+def test_english_only_model_with_another_language_leads_a_hidden_refusal() -> None:
+    # drachtio-freeswitch-modules #112: the client hid the refusal; the request shows conversationalai + es.
+    _, diagnosis = run(ENGLISH_ONLY_HIDDEN)
+    assert diagnosis.cause == "handshake_hidden" and diagnosis.candidates[0] == "unsupported_language"
+
+
+def test_english_only_model_with_another_language_leads_a_bare_400() -> None:
+    _, diagnosis = run(ENGLISH_ONLY_400)
+    assert diagnosis.cause == "status_only" and diagnosis.candidates[0] == "unsupported_language"
+
+
+@pytest.mark.parametrize(("model", "language", "problem"), [
+    ("conversationalai", "es", "unsupported_language"), ("nova-2-phonecall", "fr", "unsupported_language"),
+    ("nova-3-medical", "de", "unsupported_language"), ("nova-2-general", "es", None),
+    ("nova-2-phonecall", "en-US", None),
+    ("nova-3", "vi", None), ("nova-2-meeting", "multi", None), ("nova-2", "Language.EN", "malformed_request"),
+    ("nova-3", "english", "malformed_request"), ("nova-3", "es-419", None), ("nova-3", "zh-Hant", None),
+])
+def test_language_problem(model: str, language: str, problem: str | None) -> None:
+    found = facts.language_problem(model, [("language", language)])
+    assert (found[0] if found else None) == problem
+
+
+def test_language_name_instead_of_code_leads_a_hidden_refusal() -> None:
+    # pipecat #868: `language=Language.EN` (an enum's name) instead of `en`.
+    _, diagnosis = run(LANGUAGE_ENUM_NAME)
+    assert diagnosis.cause == "handshake_hidden" and diagnosis.candidates[0] == "malformed_request"
+
+
+# ------------------------------------------------------------------------------------------ voices
+def test_unpublished_voice_leads_a_bare_400_on_speak() -> None:
+    # livekit/agents #2224: aura-austeria-en (Deepgram's voice is aura-asteria-en).
+    _, diagnosis = run(TTS_VOICE_TYPO)
+    assert diagnosis.cause == "status_only" and diagnosis.candidates[0] == "no_such_model"
+    fixed = TTS_VOICE_TYPO.url.replace("austeria", "asteria")
+    assert "no_such_model" not in run(TTS_VOICE_TYPO, url=fixed)[1].candidates[:1]
+
+
+# ------------------------------------------------------------------------------------------ accepted, silent
+def test_accepted_stream_with_nothing_back_and_no_encoding_is_undecodable_audio() -> None:
+    _, diagnosis = run(SILENT_NO_ENCODING)
+    assert diagnosis.cause == "undecodable_audio" and "encoding" in diagnosis.remedy
+
+
+def test_accepted_stream_with_nothing_back_ranks_audio_then_language() -> None:
+    _, diagnosis = run(SILENT_FOREIGN_LANGUAGE)
+    assert diagnosis.cause == "status_only"
+    assert diagnosis.candidates[:2] == ("undecodable_audio", "unsupported_language")
+
+
+def test_accepted_stream_with_results_is_still_an_acceptance() -> None:
+    results = {"type": "Results", "channel": {"alternatives": [{"transcript": "hello there"}]}}
+    _, diagnosis = run(SILENT_NO_ENCODING, status=101, frames=(results,))
+    assert diagnosis.cause == "entitled"
+
+
+# ------------------------------------------------------------------------------------------ nothing seen
+def test_nothing_seen_and_a_request_deepgram_always_refuses() -> None:
+    # daily-python #4: whisper-base on a stream; no message, no error came back.
+    _, diagnosis = run(NOTHING_WHISPER_STREAM)
+    assert diagnosis.cause == "wrong_endpoint" and "pre-recorded" in diagnosis.title
+
+
+def test_nothing_seen_and_a_clean_request_asks_for_deepgrams_answer() -> None:
+    clean = "wss://api.deepgram.com/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000"
+    _, diagnosis = diagnose_answer(clean, SeenAnswer(), headers=request_headers(NOTHING_WHISPER_STREAM))
+    assert diagnosis.cause == "status_only" and "dg-entitlements explain" in diagnosis.remedy
+
+
+# ------------------------------------------------------------------------------------------ Deepgram's words
+def test_agent_refusing_the_clients_message_is_a_malformed_request() -> None:
+    judgement, diagnosis = run(AGENT_CLIENT_MESSAGE)
+    assert judgement.verdict is Verdict.MALFORMED_REQUEST and diagnosis.cause == "malformed_request"
+
+
+def test_dg_error_header_gives_the_status_when_the_client_lost_it() -> None:
+    judgement, diagnosis = run(DG_ERROR_HEADER_ONLY)
+    assert judgement.verdict is Verdict.INVALID_AUTH and diagnosis.cause == "invalid_key"
