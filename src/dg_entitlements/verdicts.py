@@ -768,7 +768,10 @@ def judge_accepted_output(observation: Observation, combo: Combo, audio_sent: bo
     or the observation's cost shows audio went out. Evidence: "Live transcriber is only returning metadata"
     (tempo-riz/deepgram_speech_to_text #7: Metadata duration 0.0, channels 0 without encoding/sample_rate).
     """
-    sent = audio_sent if audio_sent is not None else observation.cost.audio_seconds > 0
+    if audio_sent is None:  # a stream carries a body only when the user gave audio (explain --audio)
+        body_bytes = observation.request.body_bytes if observation.request is not None else 0
+        audio_sent = observation.cost.audio_seconds > 0 or (combo.surface.transport == "ws" and body_bytes > 0)
+    sent = audio_sent
     if not sent or combo.surface.family not in (Family.STT, Family.FLUX):
         return None
     messages = [d for d in (_frame_data(f) for f in observation.frames) if d is not None]

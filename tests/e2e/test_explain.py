@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,16 @@ def test_audio_is_streamed_so_what_comes_back_can_be_judged(fake: FakeServer) ->
     without = _stream_frames(fake, b"")
     assert any(f.get("type") == "Results" for f in with_audio)
     assert not any(f.get("type") == "Results" for f in without)
+
+
+def test_audio_that_decodes_to_nothing_is_a_request_problem(fake: FakeServer, tmp_path: Path) -> None:
+    """Accepted (101) but useless: Deepgram's Metadata says duration 0 (tempo-riz/deepgram_speech_to_text
+    #7, in docs/deepgram-facts.md); explain --audio must say so instead of "entitled"."""
+    noise = tmp_path / "noise.raw"
+    noise.write_bytes(bytes((i * 73 + 41) % 256 for i in range(32_000)))  # not WAV, no encoding declared
+    result = explain(f"{fake.ws_url}/v1/listen?model=nova-3", "-H", "Authorization: Token dgfake-payg-full-k1",
+                     "--audio", str(noise), "--no-controls")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert lines(result.stdout, "verdict:")[0].startswith("verdict:  malformed_request")
+    assert "decode" in lines(result.stdout, "cause:")[0]
+
