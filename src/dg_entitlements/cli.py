@@ -222,6 +222,8 @@ def cmd_explain(argv: Sequence[str]) -> int:
     offline.add_argument("--close-code", type=int, default=None)
     offline.add_argument("--close-reason", default=None)
     offline.add_argument("--client-error", default=None, help="the error text your client printed")
+    offline.add_argument("--all-headers", action="store_true",
+                         help="the -H list is every header the request carried (no Authorization: none was sent)")
     ns = parser.parse_args(list(argv))
     from .catalogue import load_catalogue
     from .defaults import CATALOGUE
@@ -259,7 +261,8 @@ def _explain_offline(ns: argparse.Namespace, catalogue: Any) -> int:
                           "give at least one of --status, --response-body, --close-code, --client-error")
     answer = SeenAnswer(status=ns.status, headers=headers, body=ns.response_body, close_code=ns.close_code,
                         close_reason=ns.close_reason, client_error=ns.client_error)
-    judgement, diagnosis = diagnose_answer(ns.url, answer, method=ns.method, headers=ns.header, catalogue=catalogue)
+    judgement, diagnosis = diagnose_answer(ns.url, answer, method=ns.method, headers=ns.header, catalogue=catalogue,
+                                           headers_complete=ns.all_headers)
     if ns.json:
         print(as_json(judgement, diagnosis, None))
     else:

@@ -63,3 +63,13 @@ def test_a_broken_key_in_the_environment_is_one_line_and_exit_2() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "DG_EXPLAIN_TEST_KEY" in lines[0] and "(fix: " in lines[0]
     assert "dgfake-first-half" not in result.stderr + result.stdout
+
+
+def test_all_headers_says_no_credential_was_sent() -> None:
+    """A 401 to a request whose headers are all given and hold no credential: the key was never sent
+    (dotnet-sdk #342 in tests/realworld), not a wrong key. Without --all-headers the key may just be left out."""
+    url = "wss://api.deepgram.com/v1/listen?model=nova-3"
+    complete = explain(url, "--offline", "--status", "401", "--all-headers", "--json")
+    partial = explain(url, "--offline", "--status", "401", "--json")
+    assert json.loads(complete.stdout)["cause"] == "missing_key", complete.stdout
+    assert json.loads(partial.stdout)["cause"] != "missing_key", partial.stdout
