@@ -116,10 +116,10 @@ def cmd_check(argv: Sequence[str]) -> int:
     check_keys(loaded)
     check_report_dir(options.path(options.report_dir))  # a bad folder is one line before pytest starts
     if options.mode == "replay" and not any(a.startswith(("-k", "-m")) for a in pytest_args):
-        from .cassette.replay import load_cassettes
         from .engine import all_pairs
+        from .modes import check_cassettes
 
-        load_cassettes(loaded, all_pairs(loaded))  # one clear line before pytest starts, not mid-run
+        check_cassettes(loaded, all_pairs(loaded))  # one clear line before pytest starts, not mid-run
     import pytest
 
     from .defaults import DATA
@@ -190,7 +190,7 @@ def _env_key(headers: Sequence[str], variable: str) -> str | None:
     header already carries the credential (then a stale variable must not stop the explain)."""
     from .keyfile import check_env_key
 
-    value = os.environ.get(variable)
+    value = os.environ.get(variable) or None  # set but empty is unset, as for every account's key_env
     named = {h.partition(":")[0].strip().lower() for h in headers}
     if value is None or named & {"authorization", "sec-websocket-protocol"}:
         return value

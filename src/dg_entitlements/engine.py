@@ -17,19 +17,16 @@ import asyncio
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .accounts import resolve_key
-from .cassette.aliases import replay_credential
 from .config import Loaded
 from .errors import EXIT_INTERRUPTED
 from .model import Cell, RunResult
-from .modes import ModeEnv, open_mode
+from .modes import ModeEnv, aliases_of, keys_for, open_mode
 from .pipeline import RunPlan, RunState, Selected, execute, new_state, result_from_state
 from .probe.runner import ProbeSettings
 from .runstatus import RunStatus, run_status
-from .secrets import ApiKey
 
 
 @dataclass(frozen=True)
@@ -69,26 +66,18 @@ def all_pairs(loaded: Loaded) -> list[tuple[str, str]]:
     return [(a.alias, c.id) for a in loaded.accounts.accounts for c in loaded.catalogue.combos]
 
 
-def keys_for(loaded: Loaded, aliases: Iterable[str]) -> dict[str, ApiKey | None]:
-    opts = loaded.options
-    keys = {alias: resolve_key(loaded.accounts.get(alias), required=opts.mode == "live") for alias in aliases}
-    if opts.mode == "replay":
-        # Cassettes are matched by alias; an account whose key is not at hand sends a stand-in.
-        keys = {alias: key or ApiKey(replay_credential(alias), "replay") for alias, key in keys.items()}
-    return keys
-
-
 def build_plan(loaded: Loaded, pairs: Sequence[tuple[str, str]], env: ModeEnv) -> RunPlan:
+    """The run's plan in the mode `env` opened: its targets, keys and probe observers."""
     opts = loaded.options
     combos = loaded.catalogue.by_id()
     selected = tuple(Selected(loaded.accounts.get(alias), combos[cid]) for alias, cid in pairs)
-    aliases = sorted({alias for alias, _ in pairs})
+    keys = env.keys if env.keys is not None else keys_for(loaded, aliases_of(pairs))
     loopback = all(t.is_loopback for t in env.targets.values())
     return RunPlan(
-        mode=opts.mode, catalogue=loaded.catalogue, selected=selected, targets=env.targets,
-        keys=keys_for(loaded, aliases), settings=ProbeSettings(concurrency=opts.effective_concurrency,
-                                                               loopback=loopback),
+        mode=opts.mode, catalogue=loaded.catalogue, selected=selected, targets=env.targets, keys=keys,
+        settings=ProbeSettings(concurrency=opts.effective_concurrency, loopback=loopback),
         controls=opts.controls, budget=loaded.budget, notes=tuple(loaded.notes) + tuple(env.notes),
+        observers=env.observers,
     )
 
 

@@ -47,7 +47,7 @@ from .outcomes import needs_explaining, outcome_for, worth_controls
 from .probe.limits import ProjectGates
 from .probe.request import MissingPrerequisite, ProbeRequest, build_request
 from .probe.retry import RetryBudget
-from .probe.runner import ProbeJob, ProbeSettings, run_probes, utc_now
+from .probe.runner import ProbeJob, ProbeObserver, ProbeSettings, run_probes, utc_now
 from .probe.target import Target
 from .secrets import ApiKey
 from .verdicts import judge
@@ -77,6 +77,7 @@ class RunPlan:
     max_controls: int = 3
     budget: Budget | None = None
     notes: tuple[str, ...] = ()
+    observers: tuple[ProbeObserver, ...] = ()  # see every probe of the run (the cassette layer's)
 
 
 @dataclass
@@ -115,13 +116,15 @@ class RunState:
 
 @dataclass(frozen=True)
 class RunGuards:
-    """What every probe group of one run shares: the concurrency bound, the retry sleep budget and
-    the spending gate, so running groups side by side never widens any of them."""
+    """What every probe group of one run shares: the concurrency bound, the retry sleep budget, the
+    spending gate and the observers, so running groups side by side never widens any of them and
+    no probe goes unseen."""
 
     limiter: asyncio.Semaphore
     retry_budget: RetryBudget
     may_spend: Callable[[Cost], bool]
     projects: ProjectGates
+    observers: tuple[ProbeObserver, ...]
 
     async def probe(self, jobs: Sequence[ProbeJob], settings: ProbeSettings, ledger: Ledger,
                     on_done: Callable[[ProbeJob, Observation], None] | None = None) -> dict[Hashable, Observation]:
@@ -131,7 +134,7 @@ class RunGuards:
                 on_done(job, observation)
 
         return await run_probes(jobs, settings, done, limiter=self.limiter, retry_budget=self.retry_budget,
-                                may_spend=self.may_spend, gates=self.projects)
+                                may_spend=self.may_spend, gates=self.projects, observers=self.observers)
 
 
 def new_state(plan: RunPlan) -> RunState:
@@ -351,7 +354,7 @@ async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None
     limits = {s.account.alias: s.account.stream_limit for s in plan.selected if s.account.stream_limit}
     guards = RunGuards(asyncio.Semaphore(max(1, plan.settings.concurrency)),
                        RetryBudget(plan.settings.retry.max_run_retry_s), state.ledger.grant,
-                       ProjectGates(limits))
+                       ProjectGates(limits), plan.observers)
     state.narrowest_window = guards.projects.lowest  # the same dict: a partial result sees it too
 
     def done(job: ProbeJob, observation: Observation) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dg_entitlements.cassette import http as cassette_http
+from dg_entitlements.cassette import matching
 from dg_entitlements.model import Outcome, Verdict
 from dg_entitlements.report.json import read_json
 
@@ -61,7 +61,7 @@ def test_without_alias_matching_accounts_replay_each_others_answers(
 ) -> None:
     """The vcrpy pitfall, shown: the guard above is what keeps accounts apart."""
     cassettes, _ = recorded
-    monkeypatch.setattr(cassette_http, "MATCH_ON", ("method", "path", "query"))
+    monkeypatch.setattr(matching, "MATCH_ON", ("request",))
     result = run_suite(pairs=CROSS[:2], mode="replay", cassettes=str(cassettes))
     statuses = [c.observation.status for c in result.cells if c.observation]
     assert statuses[0] == statuses[1], "without the alias matcher both accounts get the same recorded answer"

@@ -1,18 +1,25 @@
 """vcrpy for HTTP: one YAML cassette per account (`<cassettes>/<alias>/http.yaml`), matched by alias.
 
 vcrpy patches httpx globally, so one cassette context serves the whole concurrent run; a persister
-of ours splits it into one file per account on save and merges the files on load. The account of a
-request comes from the probe task's context (so even a keyless GET /v1/models is filed under its
-account), else from the credential through the alias map.
+of ours, one instance per recording or replay, splits it into one file per account on save and
+merges the files on load. Whether a recording covers a request is cassette/matching.py's rule.
+
+The account of a request comes from the probe that sends it (so even a keyless GET /v1/models is
+filed under its account), else from the credential through the alias map. vcrpy gives no explicit
+way to carry it: its httpx stub rebuilds each request from method, URL, body and headers alone
+(`vcr/stubs/httpx_stubs.py: _make_vcr_request`, vcrpy 9.4), so httpx `Request.extensions` never
+reach `before_record_request`, and a header of our own would be sent on the wire. So the account
+travels in a ContextVar owned here, set in the probe's own task by `ACCOUNT_OBSERVER`, which the
+recording and replay contexts hand the runner with their other observers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from vcr import VCR
@@ -24,21 +31,23 @@ from vcr.serializers import yamlserializer
 from ..errors import ConfigError
 from ..fsutil import atomic_write_text
 from ..probe.answers import HEADER_ALLOW, SECRET_FIELDS
-from ..probe.runner import CURRENT_ACCOUNT
+from ..probe.runner import ProbeJob, ProbeObserver
 from ..secrets import scrub, scrub_bytes
+from . import matching
 from .aliases import ALIAS_PREFIX, AliasMap, alias_project_ids
+from .matching import RequestKey, alias_of, request_key  # request_key: also the proxy recorder's
 
 HTTP_FILE = "http.yaml"
 
-
-def request_key(method: str, uri: str) -> tuple[str, str, str]:
-    parts = urlsplit(uri)
-    return (method.upper(), parts.path, parts.query)
+# The account of the probe running in this task (see the module docstring for why not explicit).
+_PROBE_ACCOUNT: ContextVar[str | None] = ContextVar("dg_probe_account", default=None)
 
 
-def _alias_of(request: Any) -> str:
-    value = request.headers.get("authorization") or request.headers.get("Authorization") or ""
-    return value[len(ALIAS_PREFIX):] if value.startswith(ALIAS_PREFIX) else "unknown"
+def _note_account(job: ProbeJob) -> None:
+    _PROBE_ACCOUNT.set(job.account)
+
+
+ACCOUNT_OBSERVER = ProbeObserver(started=_note_account)
 
 
 def _redact_json_bytes(raw: bytes) -> bytes:
@@ -53,22 +62,23 @@ def _redact_json_bytes(raw: bytes) -> bytes:
     return raw
 
 
+@dataclass(frozen=True)
 class SplitPersister:
-    """Save: one file per alias (merged with what the file had). Load: every alias file, merged."""
+    """Save: one file per alias (merged with what the file had). Load: every alias file, merged.
+    One instance per recording or replay context: nothing is shared between runs."""
 
-    directory: Path = Path("fixtures/cassettes")
-    aliases: tuple[str, ...] = ()
+    directory: Path
+    aliases: tuple[str, ...]
     alias_projects: bool = False
     # alias -> True when this save re-recorded every answer the file held before (none left stale):
     # only then may the recording re-stamp `recorded_at` (cassette/record.py).
-    refreshed: dict[str, bool] = {}  # noqa: RUF012 - class-level state, like the fields above
+    refreshed: dict[str, bool] = field(default_factory=dict)
 
-    @classmethod
-    def load_cassette(cls, cassette_path: str, serializer: str) -> tuple[list[Any], list[Any]]:
+    def load_cassette(self, cassette_path: str, serializer: str) -> tuple[list[Any], list[Any]]:
         requests: list[Any] = []
         responses: list[Any] = []
-        for alias in cls.aliases:
-            path = cls.directory / alias / HTTP_FILE
+        for alias in self.aliases:
+            path = self.directory / alias / HTTP_FILE
             if not path.is_file():
                 continue
             reqs, resps = read_http_cassette(path)
@@ -78,24 +88,23 @@ class SplitPersister:
             raise CassetteNotFoundError()
         return requests, responses
 
-    @classmethod
-    def save_cassette(cls, cassette_path: str, cassette_dict: dict[str, Any], serializer: str) -> None:
-        by_alias: dict[str, dict[tuple[str, str, str], tuple[Any, Any]]] = {}
+    def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: str) -> None:
+        by_alias: dict[str, dict[RequestKey, tuple[Any, Any]]] = {}
         for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True):
-            by_alias.setdefault(_alias_of(req), {})[request_key(req.method, req.uri)] = (req, resp)
+            by_alias.setdefault(alias_of(req), {})[request_key(req.method, req.uri)] = (req, resp)
         for alias, fresh in by_alias.items():
-            path = cls.directory / alias / HTTP_FILE
-            merged: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+            path = self.directory / alias / HTTP_FILE
+            merged: dict[RequestKey, tuple[Any, Any]] = {}
             if path.is_file():
                 for req, resp in zip(*read_http_cassette(path), strict=True):
                     merged[request_key(req.method, req.uri)] = (req, resp)
-            cls.refreshed[alias] = set(merged) <= set(fresh)
+            self.refreshed[alias] = set(merged) <= set(fresh)
             merged.update(fresh)
             items = [merged[k] for k in sorted(merged)]
             for _, resp in items:
                 scrub_body(resp.get("body") if isinstance(resp, dict) else None)
             text = serialize({"requests": [r for r, _ in items], "responses": [r for _, r in items]}, yamlserializer)
-            text = alias_project_ids(text, alias) if cls.alias_projects else text
+            text = alias_project_ids(text, alias) if self.alias_projects else text
             atomic_write_text(path, scrub(text))
 
 
@@ -104,7 +113,8 @@ def read_http_cassette(path: Path) -> tuple[list[Any], list[Any]]:
     try:
         text = path.read_text(encoding="utf-8")
         requests, responses = deserialize(text, yamlserializer)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    # LookupError: vcrpy takes the first of each header's values, and a hand-edited file may list none.
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, LookupError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(str(path), "", f"corrupt HTTP cassette: {exc.__class__.__name__}: {str(exc)[:120]}",
                           "re-record it (make record) or restore it from git") from None
     for i, resp in enumerate(responses):
@@ -148,26 +158,21 @@ def scrub_body(body: Any) -> Any:
     return body
 
 
-def recorded_keys(path: Path) -> set[tuple[str, str, str]]:
+def recorded_keys(path: Path) -> set[RequestKey]:
     if not path.is_file():
         return set()
     requests, _ = read_http_cassette(path)
     return {request_key(r.method, r.uri) for r in requests}
 
 
-def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, record: bool,
-             alias_projects: bool = False) -> VCR:
+def make_vcr(persister: SplitPersister, alias_map: AliasMap, record: bool) -> VCR:
     """The one VCR configuration for both recording and replay, so both rewrite requests the same way."""
-    SplitPersister.directory = directory
-    SplitPersister.aliases = tuple(aliases)
-    SplitPersister.alias_projects = alias_projects
-    SplitPersister.refreshed = {}
 
     def before_record_request(request: VcrRequest) -> VcrRequest:
         value = request.headers.get("Authorization") or request.headers.get("authorization")
         for name in [h for h in request.headers if h.lower() in ("authorization", "user-agent")]:
             del request.headers[name]
-        alias = CURRENT_ACCOUNT.get() or alias_map.alias_for_authorization(value)
+        alias = _PROBE_ACCOUNT.get() or alias_map.alias_for_authorization(value)
         request.headers["Authorization"] = ALIAS_PREFIX + alias
         body = request.body
         if isinstance(body, bytes) and len(body) > 512 and body.lstrip()[:1] not in (b"{", b"["):
@@ -184,22 +189,14 @@ def make_vcr(directory: Path, aliases: Iterable[str], alias_map: AliasMap, recor
         scrub_body(body)
         return response
 
-    def match_account(r1: VcrRequest, r2: VcrRequest) -> None:
-        a1, a2 = _alias_of(r1), _alias_of(r2)
-        if a1 != a2:
-            raise AssertionError(f"account {a1} != {a2}")
-
     vcr = VCR(
         record_mode="all" if record else "none",
         before_record_request=before_record_request,
         before_record_response=before_record_response,
-        match_on=MATCH_ON,
         decode_compressed_response=True,
         serializer="yaml",
     )
-    vcr.register_matcher("account", match_account)
-    vcr.register_persister(SplitPersister)
+    matching.configure(vcr)
+    vcr.register_persister(persister)
     return vcr
 
-
-MATCH_ON: tuple[str, ...] = ("method", "path", "query", "account")

@@ -7,81 +7,61 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from .. import __version__
-from ..accounts import resolve_key
 from ..fsutil import atomic_write_text
 from ..model import Observation
-from ..probe.runner import PROBE_OBSERVER, ProbeJob, utc_now
-from ..probe.target import Target
+from ..probe.runner import ProbeJob, ProbeObserver, utc_now
 from ..secrets import scrub
-from .aliases import PUBLIC, AliasMap, alias_project_ids
-from .http import HTTP_FILE, SplitPersister, make_vcr
+from .aliases import PUBLIC, alias_project_ids
+from .http import ACCOUNT_OBSERVER, HTTP_FILE, SplitPersister, make_vcr
+from .matching import StreamKey, stream_key
+from .settings import CassetteSession, CassetteSettings
 from .ws import WsStream, load_ws, stream_from_observation, to_json
-
-if TYPE_CHECKING:
-    from ..modes import Loaded
 
 WS_FILE = "ws.json"
 META_FILE = "meta.json"
 
 
-def alias_map_for(loaded: Loaded, aliases: list[str]) -> AliasMap:
-    from .aliases import replay_credential
-
-    mapping = {}
-    for alias in aliases:
-        account = loaded.accounts.get(alias)
-        key = resolve_key(account, required=False)
-        if key is not None:
-            mapping[key.reveal()] = alias
-        mapping[replay_credential(alias)] = alias
-    return AliasMap(mapping)
-
-
 @contextlib.contextmanager
-def record_context(loaded: Loaded, targets: dict[str, Target]) -> Iterator[dict[str, Any]]:
-    directory = loaded.options.path(loaded.options.cassettes)
-    aliases = sorted(targets)
-    alias_map = alias_map_for(loaded, aliases)
-    streams: dict[str, dict[tuple[str, str], WsStream]] = {}
+def record_context(settings: CassetteSettings, host: str) -> Iterator[CassetteSession]:
+    """Record the run's HTTP (vcrpy) and WebSocket answers (an observer) into the cassettes of
+    `settings.aliases`, merged with what they held; `host` is the base URL the answers came from."""
+    directory = settings.directory
+    streams: dict[str, dict[StreamKey, WsStream]] = {}
 
     def observe(job: ProbeJob, observation: Observation) -> None:
         if job.request.transport != "ws":
             return
-        alias = job.account or alias_map.alias_for_credential(job.key.reveal() if job.key else None) or PUBLIC
-        parts = urlsplit(job.request.url)
-        stream = stream_from_observation(parts.path, parts.query, observation)
+        key = job.key.reveal() if job.key else None
+        alias = job.account or settings.alias_map.alias_for_credential(key) or PUBLIC
+        stream = stream_from_observation(*stream_key(job.request.url), observation)
         streams.setdefault(alias, {})[stream.key] = stream
 
     recorded_at = utc_now()
-    token = PROBE_OBSERVER.set(observe)
-    alias_projects = loaded.options.alias_project_ids
-    vcr = make_vcr(directory, aliases, alias_map, record=True, alias_projects=alias_projects)
+    persister = SplitPersister(directory, settings.aliases, settings.alias_project_ids)
+    vcr = make_vcr(persister, settings.alias_map, record=True)
     completed = False
     try:
         with vcr.use_cassette(str(directory / "http")):
-            yield {"recording": True, "recorded_at": recorded_at}
+            yield CassetteSession({"recording": True, "recorded_at": recorded_at},
+                                  (ACCOUNT_OBSERVER, ProbeObserver(finished=observe)))
         completed = True
     finally:
-        PROBE_OBSERVER.reset(token)
-        host = next(iter(targets.values())).rest if targets else ""
-        for alias in aliases:
+        for alias in settings.aliases:
             path = directory / alias / WS_FILE
-            merged: dict[tuple[str, str], WsStream] = {}
+            merged: dict[StreamKey, WsStream] = {}
             if path.is_file():
                 merged.update(load_ws(path)[1])
             fresh = streams.get(alias, {})
-            http_refreshed = SplitPersister.refreshed.get(alias, not (directory / alias / HTTP_FILE).is_file())
+            http_refreshed = persister.refreshed.get(alias, not (directory / alias / HTTP_FILE).is_file())
             whole = completed and http_refreshed and set(merged) <= set(fresh)
             meta = meta_after_recording(read_meta_or_none(directory, alias), whole, recorded_at, {
-                "schema": 1, "host": host, "tool_version": __version__, "account": alias,
-                "mode": loaded.options.mode})
+                "schema": 1, "host": host, "tool_version": __version__, "account": alias, "mode": settings.mode})
             merged.update(fresh)
             text = to_json(list(merged.values()), meta)
-            text = alias_project_ids(text, alias) if alias_projects else text
+            text = alias_project_ids(text, alias) if settings.alias_project_ids else text
             atomic_write_text(path, scrub(text))
             atomic_write_text(directory / alias / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
 

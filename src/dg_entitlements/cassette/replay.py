@@ -9,59 +9,49 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import ConfigError
+from ..fake.app import WsResponder
+from ..model import Combo
 from ..probe.request import build_request
 from ..probe.target import Target
 from .aliases import AliasMap
-from .http import HTTP_FILE, make_vcr, recorded_keys
-from .record import META_FILE, WS_FILE, alias_map_for, parse_recorded_at, read_meta
+from .http import ACCOUNT_OBSERVER, HTTP_FILE, SplitPersister, make_vcr, recorded_keys
+from .matching import PROJECT_WILDCARD, RequestKey, StreamKey, covers, request_key, stream_key
+from .record import META_FILE, WS_FILE, parse_recorded_at, read_meta
+from .settings import CassetteSession, CassetteSettings
 from .ws import WsStream, load_ws
-
-if TYPE_CHECKING:
-    from ..modes import Loaded
 
 RECORD_HINT = "record it: make record (or dg-entitlements check --dg-record ...)"
 PLACEHOLDER = Target("http://replay.invalid", "ws://replay.invalid", "ws://replay.invalid")
-PROJECT_WILDCARD = "\x00project\x00"
+WsCassettes = dict[str, dict[StreamKey, WsStream]]  # alias -> recorded streams
 
 
-def _matches(path: str, pattern: str) -> bool:
-    if PROJECT_WILDCARD not in pattern:
-        return path == pattern
-    head, _, tail = pattern.partition(PROJECT_WILDCARD)
-    return path.startswith(head) and path.endswith(tail) and "/" not in path[len(head):len(path) - len(tail)]
-
-
-def check_coverage(loaded: Loaded, pairs: Sequence[tuple[str, str]], directory: Path,
-                   ws: dict[str, dict[tuple[str, str], WsStream]]) -> None:
+def check_coverage(pairs: Sequence[tuple[str, Combo]], directory: Path, ws: WsCassettes) -> None:
     """Every selected (account, combination) has a recorded answer, or one clear ConfigError."""
-    combos = loaded.catalogue.by_id()
-    http_keys: dict[str, set[tuple[str, str, str]]] = {}
-    for alias, combo_id in pairs:
-        combo = combos[combo_id]
+    http_keys: dict[str, set[RequestKey]] = {}
+    for alias, combo in pairs:
         request = build_request(combo, PLACEHOLDER, project_id=PROJECT_WILDCARD)
-        owner = alias
-        parts = urlsplit(request.url)
+        recorded: Iterable[RequestKey | StreamKey]
         if request.transport == "ws":
             file = directory / alias / WS_FILE
-            found = any(_matches(p, parts.path) and q == parts.query for p, q in ws.get(alias, {}))
+            wanted: RequestKey | StreamKey = stream_key(request.url)
+            recorded = ws.get(alias, {})
         else:
-            file = directory / owner / HTTP_FILE
-            if owner not in http_keys:
-                http_keys[owner] = recorded_keys(file)
-            found = any(m == request.method and _matches(p, parts.path) and q == parts.query
-                        for m, p, q in http_keys[owner])
-        if not found:
-            raise ConfigError(str(file), f"{alias}::{combo_id}", "no recorded answer for this combination",
+            file = directory / alias / HTTP_FILE
+            if alias not in http_keys:
+                http_keys[alias] = recorded_keys(file)
+            wanted = request_key(request.method, request.url)
+            recorded = http_keys[alias]
+        if not any(covers(key, wanted) for key in recorded):
+            raise ConfigError(str(file), f"{alias}::{combo.id}", "no recorded answer for this combination",
                               RECORD_HINT)
 
 
@@ -80,15 +70,12 @@ def age_info(metas: dict[str, dict[str, Any]], max_age_days: int, now: datetime 
     return info
 
 
-WsResponder = Callable[[WebSocket], Awaitable[bool]]
-
-
-def make_responder(alias_map: AliasMap, ws: dict[str, dict[tuple[str, str], WsStream]]) -> WsResponder:
+def make_responder(alias_map: AliasMap, ws: WsCassettes) -> WsResponder:
     """Serve recorded WebSocket answers: the same handshake status, headers, body, frames and close."""
 
     async def respond(websocket: WebSocket) -> bool:
         alias = alias_map.alias_for_authorization(websocket.headers.get("authorization"))
-        stream = ws.get(alias, {}).get((websocket.url.path, websocket.url.query))
+        stream = ws.get(alias, {}).get(stream_key(str(websocket.url)))
         if stream is None:
             await websocket.send_denial_response(Response(
                 f"no WebSocket cassette for {alias} {websocket.url.path}?{websocket.url.query}",
@@ -150,15 +137,14 @@ async def _wait_for_client_message(websocket: WebSocket, until_disconnect: bool 
         return
 
 
-def load_cassettes(loaded: Loaded, pairs: Sequence[tuple[str, str]]
-                   ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[tuple[str, str], WsStream]]]:
+def read_cassettes(settings: CassetteSettings, pairs: Sequence[tuple[str, Combo]]
+                   ) -> tuple[dict[str, dict[str, Any]], WsCassettes]:
     """Read and check every cassette the selection needs: unknown alias, corrupt file, missing
     combination are each one ConfigError before anything is sent."""
-    directory = loaded.options.path(loaded.options.cassettes)
-    aliases = sorted({a for a, _ in pairs})
+    directory = settings.directory
     metas: dict[str, dict[str, Any]] = {}
-    ws: dict[str, dict[tuple[str, str], WsStream]] = {}
-    for alias in aliases:
+    ws: WsCassettes = {}
+    for alias in settings.aliases:
         meta = read_meta(directory, alias)
         if meta is None:
             raise ConfigError(str(directory / alias / META_FILE), alias,
@@ -166,17 +152,15 @@ def load_cassettes(loaded: Loaded, pairs: Sequence[tuple[str, str]]
         metas[alias] = meta
         ws_path = directory / alias / WS_FILE
         ws[alias] = load_ws(ws_path)[1] if ws_path.is_file() else {}
-    check_coverage(loaded, pairs, directory, ws)
+    check_coverage(pairs, directory, ws)
     return metas, ws
 
 
 @contextlib.contextmanager
-def replay_context(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[WsResponder, dict[str, Any]]]:
-    directory = loaded.options.path(loaded.options.cassettes)
-    aliases = sorted({a for a, _ in pairs})
-    metas, ws = load_cassettes(loaded, pairs)
-    alias_map = alias_map_for(loaded, aliases)
-    vcr = make_vcr(directory, aliases, alias_map, record=False)
-    info = age_info(metas, loaded.options.max_cassette_age_days) | {"directory": str(directory)}
-    with vcr.use_cassette(str(directory / "http"), allow_playback_repeats=True):
-        yield make_responder(alias_map, ws), info
+def replay_context(settings: CassetteSettings, pairs: Sequence[tuple[str, Combo]]) -> Iterator[CassetteSession]:
+    """HTTP from the cassettes through vcrpy (recording forbidden), WebSocket through the responder."""
+    metas, ws = read_cassettes(settings, pairs)
+    vcr = make_vcr(SplitPersister(settings.directory, settings.aliases), settings.alias_map, record=False)
+    info = age_info(metas, settings.max_age_days) | {"directory": str(settings.directory)}
+    with vcr.use_cassette(str(settings.directory / "http"), allow_playback_repeats=True):
+        yield CassetteSession(info, (ACCOUNT_OBSERVER,), make_responder(settings.alias_map, ws))

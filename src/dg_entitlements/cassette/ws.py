@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..model import Observation
 from ..probe.timeouts import MAX_WS_MESSAGE_BYTES
+from .matching import StreamKey
 
 SCHEMA = 1
 
@@ -46,7 +47,8 @@ class WsStream:
     error: str | None
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> StreamKey:
+        """What replay looks a stream up by (cassette/matching.py)."""
         return (self.path, self.query)
 
 
@@ -91,7 +93,7 @@ def _bad(path: Path, key: str, problem: str) -> ConfigError:
                        "re-record it (make record) or restore it from git")
 
 
-def load_ws(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], WsStream]]:
+def load_ws(path: Path) -> tuple[dict[str, Any], dict[StreamKey, WsStream]]:
     """Read and validate a cassette; anything off is one ConfigError naming the file, never a traceback."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -106,7 +108,7 @@ def load_ws(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], WsStream]
         raise _bad(path, "meta.recorded_at", "missing")
     if not _is_iso(meta["recorded_at"]):
         raise _bad(path, "meta.recorded_at", "not an ISO-8601 time")
-    streams: dict[tuple[str, str], WsStream] = {}
+    streams: dict[StreamKey, WsStream] = {}
     raw_streams = data.get("streams")
     if not isinstance(raw_streams, list):
         raise _bad(path, "streams", "not a list")

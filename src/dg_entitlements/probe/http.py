@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,6 +20,7 @@ from .answers import allowed_headers, parse_body
 from .errors import describe, network_error_kind
 from .request import ProbeRequest
 from .timeouts import MAX_ERROR_BODY_BYTES, MAX_KEPT_BODY_BYTES, MAX_READ_BODY_BYTES, Timeouts
+from .tryresult import BodyKind, TryResult
 
 USER_AGENT = "dg-entitlements/0.1"
 
@@ -86,9 +87,9 @@ async def read_bounded(response: httpx.Response) -> tuple[bytes, int, bool]:
 
 
 async def http_try(client: httpx.AsyncClient, req: ProbeRequest, key: ApiKey | None,
-                   limit_s: float | None = None) -> dict[str, Any]:
-    """Fields of an Observation for one try; never raises for network trouble and never runs past
-    `limit_s` (default: client's Timeouts.attempt_s via the caller)."""
+                   limit_s: float | None = None) -> TryResult:
+    """One try's answer; never raises for network trouble and never runs past `limit_s` (default:
+    client's Timeouts.attempt_s via the caller)."""
     headers = auth_headers(req, key)
     if req.content_type:
         headers["Content-Type"] = req.content_type
@@ -103,17 +104,17 @@ async def http_try(client: httpx.AsyncClient, req: ProbeRequest, key: ApiKey | N
     except (httpx.HTTPError, OSError, TimeoutError) as exc:
         if isinstance(exc, httpx.ConnectTimeout):
             phase = "connect"
-        return {"status": None, "error": network_error_kind(exc, phase), "error_detail": describe(exc),
-                "latency_ms": (time.perf_counter() - started) * 1000, "answered_by": answered_by}
+        return TryResult.failed(network_error_kind(exc, phase), describe(exc),
+                                (time.perf_counter() - started) * 1000, answered_by)
     latency = (time.perf_counter() - started) * 1000
     ctype = response.headers.get("content-type")
-    body, kind = parse_body(raw, ctype) if not (stopped and response.is_success) else (None, "binary")
-    fields: dict[str, Any] = {
-        "status": response.status_code, "headers": allowed_headers(response.headers.items()), "body": body,
-        "body_kind": kind, "body_size": size, "content_type": ctype, "latency_ms": latency,
-        "answered_by": answered_by,
-    }
-    if stopped and response.is_success:
-        fields["error"] = "oversized:body"
-        fields["error_detail"] = f"the body did not end within {size} bytes; reading stopped there"
-    return fields
+    oversized = stopped and response.is_success
+    body, kind = parse_body(raw, ctype) if not oversized else (None, "binary")
+    return TryResult(
+        status=response.status_code, latency_ms=latency, answered_by=answered_by,
+        headers=allowed_headers(response.headers.items()), body=body,
+        body_kind=cast(BodyKind, kind),  # parse_body names one of the four kinds
+        body_size=size, content_type=ctype,
+        error="oversized:body" if oversized else None,
+        error_detail=f"the body did not end within {size} bytes; reading stopped there" if oversized else None,
+    )

@@ -11,10 +11,8 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Hashable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -26,6 +24,7 @@ from .limits import ProjectGates
 from .request import ProbeRequest
 from .retry import RetryBudget, RetryPolicy, backoff_delay, is_transient, parse_retry_after
 from .timeouts import Timeouts
+from .tryresult import TryResult
 from .ws import ws_try
 
 MIN_TRY_S = 0.5  # a retry is not started with less than this left of the probe's deadline
@@ -63,12 +62,14 @@ def _summary(req: ProbeRequest, key: ApiKey | None) -> RequestSummary:
                           body_bytes=len(req.body))
 
 
-ProbeObserver = Callable[["ProbeJob", Observation], None]
-# Set by a recording context: sees every probe of the run (cells, discovery, controls) as it ends.
-PROBE_OBSERVER: ContextVar[ProbeObserver | None] = ContextVar("dg_probe_observer", default=None)
-# The account of the probe running in this task: lets vcrpy file even a keyless request (GET /v1/models)
-# under its account, without sending anything extra on the wire.
-CURRENT_ACCOUNT: ContextVar[str | None] = ContextVar("dg_current_account", default=None)
+@dataclass(frozen=True)
+class ProbeObserver:
+    """Sees every probe of a run (cells, discovery, evidence, controls), passed to `run_probes`
+    explicitly. The cassette layer is the user: `finished` files a WebSocket answer, `started` runs in
+    the probe's own task before anything is sent (cassette/http.py says why it needs that)."""
+
+    started: Callable[[ProbeJob], None] | None = None
+    finished: Callable[[ProbeJob, Observation], None] | None = None
 
 
 async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings: ProbeSettings,
@@ -80,23 +81,21 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
     attempts: list[Attempt] = []
     waited = 0.0
     started = time.perf_counter()
-    fields: dict[str, Any] = {}
     margin = min(PROBE_MARGIN_S, settings.retry.max_probe_s / 10)
     while True:
         # One deadline per probe, retries included: each try gets what is left of max_probe_s (at most
         # its own attempt_s), so no probe outlives RetryPolicy.max_probe_s whatever the server does.
         limit = min(settings.timeouts.attempt_s, settings.retry.max_probe_s - margin - (time.perf_counter() - started))
         if req.transport == "ws":
-            fields = await ws_try(req, job.key, settings.timeouts, settings.loopback, limit_s=limit)
+            result = await ws_try(req, job.key, settings.timeouts, settings.loopback, limit_s=limit)
         else:
-            fields = await http_try(client, req, job.key, limit_s=limit)
-        status, error = fields.get("status"), fields.get("error")
-        retry_after = parse_retry_after(fields.get("headers", {}).get("retry-after"))
-        attempts.append(Attempt(status=status, error=error, latency_ms=round(fields.get("latency_ms", 0.0), 1),
+            result = await http_try(client, req, job.key, limit_s=limit)
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        attempts.append(Attempt(status=result.status, error=result.error, latency_ms=round(result.latency_ms, 1),
                                 waited_ms=round(waited * 1000, 1), retry_after_s=retry_after))
         if on_try is not None:
-            on_try(status)  # a 429 narrows the project's window before this probe retries
-        if not is_transient(status, error) or len(attempts) >= settings.retry.max_tries:
+            on_try(result.status)  # a 429 narrows the project's window before this probe retries
+        if not is_transient(result.status, result.error) or len(attempts) >= settings.retry.max_tries:
             break
         delay = backoff_delay(len(attempts), retry_after, settings.retry, rng)
         elapsed = time.perf_counter() - started
@@ -108,8 +107,19 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
         await asyncio.sleep(delay)
     cost = Cost(requests=len(attempts), audio_seconds=req.cost.audio_seconds * len(attempts),
                 characters=req.cost.characters * len(attempts))
-    fields["latency_ms"] = round(fields.get("latency_ms", 0.0), 1)
-    return Observation(attempts=tuple(attempts), cost=cost, request=_summary(req, job.key), at=at, **fields)
+    return observation_of(result, attempts=tuple(attempts), cost=cost, request=_summary(req, job.key), at=at)
+
+
+def observation_of(last: TryResult, attempts: tuple[Attempt, ...], cost: Cost, request: RequestSummary,
+                   at: str) -> Observation:
+    """The probe's Observation: the last try's answer, with every try, the cost and what was sent."""
+    return Observation(
+        status=last.status, headers=last.headers, body=last.body, body_kind=last.body_kind, body_size=last.body_size,
+        content_type=last.content_type, frames=last.frames, close_code=last.close_code,
+        close_reason=last.close_reason, closed_by=last.closed_by, error=last.error, error_detail=last.error_detail,
+        latency_ms=round(last.latency_ms, 1), attempts=attempts, cost=cost, request=request, at=at,
+        answered_by=last.answered_by,
+    )
 
 
 async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
@@ -117,9 +127,11 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
                      limiter: asyncio.Semaphore | None = None,
                      retry_budget: RetryBudget | None = None,
                      may_spend: Callable[[Cost], bool] | None = None,
-                     gates: ProjectGates | None = None) -> dict[Hashable, Observation]:
+                     gates: ProjectGates | None = None,
+                     observers: Sequence[ProbeObserver] = ()) -> dict[Hashable, Observation]:
     """Probe every job once (plus transient retries), at most `concurrency` at a time and, with
-    `gates`, at most each account's project window at a time (probe/limits.py).
+    `gates`, at most each account's project window at a time (probe/limits.py). Every observer
+    sees each probe start and finish (before `on_done`).
 
     Results are collected as they finish; if the run is cancelled, what finished is returned by
     the caller through `on_done`, which has already seen it.
@@ -127,7 +139,6 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     results: dict[Hashable, Observation] = {}
     if not jobs:
         return results
-    observer = PROBE_OBSERVER.get()
     # Callers running several groups at once share one limiter and one retry budget: the bound is per run.
     semaphore = limiter or asyncio.Semaphore(max(1, settings.concurrency))
     budget = retry_budget or RetryBudget(settings.retry.max_run_retry_s)
@@ -136,15 +147,18 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as client:
 
         async def one(job: ProbeJob) -> None:
-            CURRENT_ACCOUNT.set(job.account)  # gather runs each coroutine in a task with its own context
+            for observer in observers:  # gather runs each coroutine in a task of its own: this is that task
+                if observer.started is not None:
+                    observer.started(job)
             # The project's place first, then the run's: a full project never holds a global slot idle.
             async with projects.slot(job.account), semaphore:
                 observation = await probe_with_retries(
                     job, client, settings, budget, rng, may_spend,
                     on_try=lambda status: projects.answered(job.account, status))
             results[job.ident] = observation
-            if observer is not None:
-                observer(job, observation)
+            for observer in observers:
+                if observer.finished is not None:
+                    observer.finished(job, observation)
             if on_done is not None:
                 on_done(job, observation)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import cast
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
@@ -29,6 +29,7 @@ from .errors import describe, network_error_kind
 from .http import USER_AGENT, auth_headers, host_port, subprotocols
 from .request import ProbeRequest
 from .timeouts import MAX_HANDSHAKE_BODY_BYTES, MAX_WS_MESSAGE_BYTES, Timeouts
+from .tryresult import BodyKind, ClosedBy, TryResult
 
 
 class connect_no_redirect(connect):  # used like websockets' own `connect`
@@ -78,21 +79,21 @@ async def _send_audio(ws: ClientConnection, audio: bytes) -> bool:
 
 
 async def ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool,
-                 limit_s: float | None = None) -> dict[str, Any]:
-    """Fields of an Observation for one try; never raises for network trouble and never runs past
-    `limit_s` (default Timeouts.attempt_s)."""
+                 limit_s: float | None = None) -> TryResult:
+    """One try's answer; never raises for network trouble and never runs past `limit_s` (default
+    Timeouts.attempt_s)."""
     started = time.perf_counter()
     limit = timeouts.attempt_s if limit_s is None else limit_s
     try:
         async with asyncio.timeout(limit):
             return await _ws_try(req, key, timeouts, loopback, started)
     except TimeoutError:
-        return {"status": None, "error": "timeout:stalled", "latency_ms": (time.perf_counter() - started) * 1000,
-                "error_detail": f"no progress within {limit:.1f} s", "answered_by": host_port(req.url)}
+        return TryResult.failed("timeout:stalled", f"no progress within {limit:.1f} s",
+                                (time.perf_counter() - started) * 1000, host_port(req.url))
 
 
 async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loopback: bool,
-                  started: float) -> dict[str, Any]:
+                  started: float) -> TryResult:
     try:
         ws = await connect_no_redirect(
             req.url, additional_headers=auth_headers(req, key), user_agent_header=USER_AGENT,
@@ -105,17 +106,19 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
         raw = bytes(response.body or b"")[:MAX_HANDSHAKE_BODY_BYTES]
         ctype = response.headers.get("content-type")
         body, kind = parse_body(raw, ctype)
-        return {"status": response.status_code, "headers": allowed_headers(response.headers.raw_items()),
-                "body": body, "body_kind": kind, "body_size": len(response.body or b""), "content_type": ctype,
-                "latency_ms": (time.perf_counter() - started) * 1000, "answered_by": host_port(req.url)}
+        return TryResult(
+            status=response.status_code, latency_ms=(time.perf_counter() - started) * 1000,
+            answered_by=host_port(req.url), headers=allowed_headers(response.headers.raw_items()), body=body,
+            body_kind=cast(BodyKind, kind),  # parse_body names one of the four kinds
+            body_size=len(response.body or b""), content_type=ctype)
     except (WebSocketException, OSError, TimeoutError) as exc:
-        return {"status": None, "error": network_error_kind(exc, "handshake"), "error_detail": describe(exc),
-                "latency_ms": (time.perf_counter() - started) * 1000, "answered_by": host_port(req.url)}
+        return TryResult.failed(network_error_kind(exc, "handshake"), describe(exc),
+                                (time.perf_counter() - started) * 1000, host_port(req.url))
     latency = (time.perf_counter() - started) * 1000
     headers = allowed_headers(ws.response.headers.raw_items()) if ws.response else {}
     frames: list[Frame] = []
     error = None
-    closed_by = None
+    closed_by: ClosedBy | None = None
     try:
         closed = await _read_window(ws, timeouts.frame_window_s, frames, timeouts.max_frames, started)
         if not closed and req.body:
@@ -136,10 +139,10 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
     finally:
         if closed_by != "server":
             await ws.close()
-    return {
-        "status": 101, "headers": headers, "frames": tuple(frames), "close_code": ws.close_code,
-        "close_reason": bounded(ws.close_reason, MAX_TEXT) if ws.close_reason else ws.close_reason,
-        "answered_by": host_port(req.url), "closed_by": closed_by, "error": error,
-        "error_detail": "the server did not close the stream after our close message" if error else None,
-        "latency_ms": latency, "body_kind": "empty",
-    }
+    return TryResult(
+        status=101, latency_ms=latency, answered_by=host_port(req.url), headers=headers, frames=tuple(frames),
+        close_code=ws.close_code,
+        close_reason=bounded(ws.close_reason, MAX_TEXT) if ws.close_reason else ws.close_reason,
+        closed_by=closed_by, error=error,
+        error_detail="the server did not close the stream after our close message" if error else None,
+    )
