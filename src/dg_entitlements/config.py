@@ -15,7 +15,7 @@ import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from .budget import Budget, parse_budget
 from .catalogue import Catalogue, load_catalogue
 from .errors import ConfigError
 from .model import RunResult
-from .probe.target import target_from_base_url
+from .probe.target import Target, target_from_base_url
 
 MODES = ("fake", "live", "replay")
 CONFIG_FILE = "dg-entitlements.toml"
@@ -240,6 +240,7 @@ class Loaded:
     budget: Budget | None = None
     baseline: RunResult | None = None
     notes: tuple[str, ...] = field(default=())
+    base_target: Target | None = None  # --dg-base-url, parsed once (modes uses it, never the string)
 
 
 def implicit_live_accounts() -> Accounts:
@@ -255,8 +256,7 @@ def load(options: SuiteOptions) -> Loaded:
     accounts_file = options.accounts_file
     accounts = load_accounts(accounts_file) if accounts_file is not None else implicit_live_accounts()
     check_against_catalogue(accounts, catalogue)
-    if options.base_url:
-        target_from_base_url(options.base_url)
+    base_target = target_from_base_url(options.base_url) if options.base_url else None
     if options.record and options.mode == "replay":
         raise ConfigError("--dg-record", "--dg-mode replay", "cannot record while replaying",
                           "record with --dg-mode fake or --dg-mode live")
@@ -265,7 +265,7 @@ def load(options: SuiteOptions) -> Loaded:
         from .report.json import read_json
 
         baseline = read_json(options.path(options.baseline))
-    return Loaded(options, catalogue, accounts, parse_budget(options.budget), baseline)
+    return Loaded(options, catalogue, accounts, parse_budget(options.budget), baseline, base_target=base_target)
 
 
 def check_keys(loaded: Loaded) -> None:
@@ -274,6 +274,3 @@ def check_keys(loaded: Loaded) -> None:
         for account in loaded.accounts.accounts:
             resolve_key(account)
 
-
-def with_options(loaded: Loaded, **changes: Any) -> Loaded:
-    return replace(loaded, options=replace(loaded.options, **changes))

@@ -160,10 +160,3 @@ def estimate_cost(combo: Combo) -> Cost:
         text = combo.json_body.get("text")
         characters = len(text) if isinstance(text, str) else 0
     return Cost(requests=1, audio_seconds=audio, characters=characters)
-
-
-def plan_cost(specs: list[ControlSpec]) -> Cost:
-    total = Cost()
-    for spec in specs:
-        total = total + estimate_cost(spec.combo)
-    return total

@@ -756,10 +756,6 @@ def find_unsupported_language(cell: Cell, combo: Combo, ctx: DiagnosisContext) -
                    "lists them per model), or a model that offers it; this is not an entitlement problem.", False)
 
 
-def find_rate_limited(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
-    return find_transient(cell, combo, ctx)
-
-
 Finder = Callable[[Cell, Combo, DiagnosisContext], Finding]
 # One rule per verdict: every Verdict has an entry (tests/unit/test_facts.py checks it), no silent default.
 FINDERS: Mapping[Verdict, Finder] = {

@@ -71,7 +71,7 @@ FAMILY_FACTS: Mapping[Family, FamilyFacts] = {
     Family.MANAGE: FamilyFacts(paths=(PROJECTS_PREFIX, AUTH_GRANT, "/v1/models", "/v1/auth/token")),
 }
 
-# The other generation's endpoint for a model family (observed 400s, reference §5.4 C/D):
+# The other generation's endpoint for a model family (observed 400s, docs/deepgram-facts.md):
 # {"err_code":"V2_MODEL_ON_V1_LISTEN_ENDPOINT", ...} (openclaw #129452), V1_MODEL_ON_V2_SPEAK_ENDPOINT.
 WRONG_GENERATION: Mapping[tuple[str, bool], str] = {
     (LISTEN_V2, False): LISTEN_V1,  # a non-Flux model on /v2/listen
@@ -87,16 +87,14 @@ BATCH_ONLY_MODEL_PREFIXES = ("whisper",)
 # Keys go in `Authorization: Token <key>`, temporary JWTs in `Authorization: Bearer <jwt>`
 # (https://developers.deepgram.com/docs/token-based-auth); browsers use
 # `Sec-WebSocket-Protocol: token, <key>` or `bearer, <jwt>` (JS SDK AbstractLiveClient.ts).
-KEY_SCHEME = "Token"
-JWT_SCHEME = "Bearer"
 SUBPROTOCOL_SCHEMES = ("token", "bearer")
-# Query names people put a credential under; Deepgram documents none of them (reference §2.4).
+# Query names people put a credential under; Deepgram documents none of them (docs/deepgram-facts.md).
 URL_KEY_PARAMETERS = ("token", "access_token", "key", "api_key", "apikey")
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 KEY_SHAPE = re.compile(r"[0-9a-f]{40}")
 
 # ------------------------------------------------------------------------------------------ Deepgram's words
-# https://developers.deepgram.com/docs/errors (403 model, 401 scope) and reference §5.
+# https://developers.deepgram.com/docs/errors (403 model, 401 scope) and docs/deepgram-facts.md.
 NOT_ENTITLED_WORDS = "does not have access to the requested model"
 SCOPE_WORDS = "does not have sufficient permissions"
 FEATURE_CODES = ("unauthorized_features_requested", "requested feature")
@@ -106,7 +104,7 @@ PAYMENT_CODES = ("payment_required",)
 REMOTE_MEDIA_WORDS = ("remote_content_error", "remote server hosting the media", "url for audio download",
                       "failed to fetch", "could not fetch", "unable to download", "could not download")
 # "Keywords are not supported for Nova-3. Please use `keyterm` instead." (EpicenterHQ/epicenter #895)
-# "`keyterm` is only supported for Nova-3 and Flux. Please use `keywords` instead." (reference §5.4 G)
+# "`keyterm` is only supported for Nova-3 and Flux. Please use `keywords` instead." (docs/deepgram-facts.md)
 LANGUAGE_REFUSALS = (re.compile(r"no such model/language/tier combination", re.I),
                      re.compile(r"language\b.*\bnot (supported|available)", re.I),
                      re.compile(r"(unsupported|invalid) language", re.I))
@@ -136,13 +134,13 @@ NORMAL_CLOSE_CODES = frozenset({1000, 1005})
 ABNORMAL_CLOSE = 1006  # RFC 6455 §7.1.5: no close frame; a browser also reports it for a refused upgrade
 
 # ------------------------------------------------------------------------------------------ who answered
-# Evidence classes that say who produced an answer. Deepgram marks every answer (reference §5.2):
+# Evidence classes that say who produced an answer. Deepgram marks every answer (docs/deepgram-facts.md):
 # `dg-request-id` on every response, `dg-error` on failed upgrades and REST errors, JSON bodies in
 # three shapes. A proxy, WAF, CDN, API gateway or captive portal marks its own.
 DEEPGRAM_HEADERS = ("dg-request-id", "dg-error", "dg-project-id", "dg-model-name")
 DEEPGRAM_BODY_KEYS = frozenset({"err_code", "err_msg", "error_code", "category", "request_id", "metadata",
                                 "results"})
-# Plain-text bodies Deepgram is documented to send (reference §5.1): only these count as its words.
+# Plain-text bodies Deepgram is documented to send (docs/deepgram-facts.md): only these count as its words.
 DEEPGRAM_PLAIN_TEXTS = ("invalid credentials", "user does not have sufficient permissions", "uuid parsing failed",
                         "invalid request:", "project not found")
 
@@ -220,7 +218,7 @@ def is_deepgram_host(host: str | None) -> bool:
 # ("Keyterm Prompting is only available for Nova-3 and Flux"); https://developers.deepgram.com/docs/keywords
 # (not for Nova-3); verbatim refusals: "Keywords are not supported for Nova-3. Please use `keyterm` instead."
 # (EpicenterHQ/epicenter #895), "`keyterm` is only supported for Nova-3 and Flux. Please use `keywords`
-# instead." (reference §5.4 G); Flux keyterms over 100 characters in total refused with 400
+# instead." (docs/deepgram-facts.md); Flux keyterms over 100 characters in total refused with 400
 # (deepgram/deepgram-python-sdk #616); comma-joined terms are one literal term (LeonardoTrapani/hyprvoice #42).
 KEYTERM_MODEL_PREFIXES = ("nova-3", "flux")
 FLUX_KEYTERM_MAX_CHARS = 100
@@ -274,7 +272,7 @@ def parameter_conflicts(model: str | None, pairs: list[tuple[str, str]]) -> list
 FLUX_DEFAULT_EOT_THRESHOLD = 0.7
 
 # Pre-recorded-only features a stream (wss://…/v1/listen) refuses as a feature, and the status it uses.
-# topics/intents: 403 UNAUTHORIZED_FEATURES_REQUESTED (reference §5.4 F, from deepgram/skills
+# topics/intents: 403 UNAUTHORIZED_FEATURES_REQUESTED (docs/deepgram-facts.md, from deepgram/skills
 # audio-intelligence); detect_language: 400 at the handshake, "not supported by realtime transcription"
 # (fastrepl/anarlog #2877, maintainer; also jambonz/jambonz-feature-server #1109),
 # https://developers.deepgram.com/docs/language-detection (use `language=multi` on a stream). `summarize` on a
@@ -361,7 +359,7 @@ def _number(pairs: list[tuple[str, str]], name: str) -> float | None:
 
 # ------------------------------------------------------------------------------------------ words without a status
 # Clients often keep Deepgram's words and lose the status (an SDK's exception message, a log line). These
-# are Deepgram's documented codes and phrases (https://developers.deepgram.com/docs/errors, reference §5):
+# are Deepgram's documented codes and phrases (https://developers.deepgram.com/docs/errors, docs/deepgram-facts.md):
 # only text that carries one of them is read as Deepgram's words; anything else stays a client error.
 DEEPGRAM_ERROR_CODES: Mapping[str, int] = {
     "INVALID_AUTH": 401, "INSUFFICIENT_PERMISSIONS": 403, "ASR_PAYMENT_REQUIRED": 402, "TOO_MANY_REQUESTS": 429,

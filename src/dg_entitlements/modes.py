@@ -97,7 +97,7 @@ def open_mode(loaded: Loaded, pairs: Sequence[tuple[str, str]]) -> Iterator[Mode
     aliases = aliases_of(pairs)
     keys = keys_for(loaded, aliases)
     if opts.mode == "live":
-        base = target_from_base_url(opts.base_url) if opts.base_url else LIVE_TARGET
+        base = loaded.base_target or LIVE_TARGET
         targets = {alias: account_target(loaded.accounts.get(alias), base) for alias in aliases}
         with _recording(loaded, targets, keys) as env:
             yield env

@@ -36,7 +36,7 @@ V = Verdict  # short alias: the judging rules below read as a table
 MAX_WORDS = 300  # Deepgram's words are quoted, bounded: a reason is one sentence, not a dump
 
 
-# Query parameters Deepgram documents (reference §3.1–§3.6): used to recognise a parameter named in
+# Query parameters Deepgram documents (docs/deepgram-facts.md): used to recognise a parameter named in
 # backticks even when our own request did not carry it ("missing field `language`").
 KNOWN_PARAMETERS = frozenset({
     "model", "version", "language", "encoding", "multichannel", "punctuate", "smart_format", "numerals",
@@ -247,7 +247,7 @@ def suspicious_parameter(pairs: list[tuple[str, str]]) -> str | None:
 
 # --------------------------------------------------------------------------------- model families
 
-# The model names Deepgram's spec publishes (reference §3.1, §3.3, §3.4). A hint, not proof: the live
+# The model names Deepgram's spec publishes (docs/deepgram-facts.md). A hint, not proof: the live
 # lists (/v1/models, /v1/projects/{id}/models) and the control probes are the evidence.
 PUBLISHED_STT_MODELS = frozenset(
     ["nova-3", "nova-3-general", "nova-3-medical", "nova-3-pharma", "nova-2", "nova", "enhanced", "base"]

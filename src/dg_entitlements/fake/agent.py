@@ -1,5 +1,5 @@
 """The voice agent (`wss /v1/agent/converse`): Welcome, exactly one Settings, SettingsApplied, and
-an Error for settings Deepgram would refuse (§3.7). Audio after that is accepted and not answered:
+an Error for settings Deepgram would refuse (docs/fidelity.md). Audio after that is accepted and not answered:
 the fake has no LLM, and no probe needs a conversation."""
 
 from __future__ import annotations

@@ -97,10 +97,6 @@ class Word:
     end: float
     confidence: float
 
-    @property
-    def punctuated(self) -> str:
-        return self.word
-
 
 CHANNEL_SHIFT = 7  # channel c of a multichannel request reads the fixed text from word 7c: channels differ
 

@@ -112,9 +112,6 @@ class FakeConfig:
     fidelity: Fidelity = Fidelity()
     source: str = "<memory>"
 
-    def by_key(self) -> dict[str, FakeAccount]:
-        return {a.key: a for a in self.accounts}
-
 
 # ------------------------------------------------------------------------------------------ loading
 

@@ -1,4 +1,4 @@
-"""The order of checks, written once for REST and WebSocket (reference §2.5, §5.4):
+"""The order of checks, written once for REST and WebSocket (docs/deepgram-facts.md):
 
 route (404) and method (405) -> pre-auth query validation (/v2/listen, /v2/speak) -> auth (401) ->
 regional 404 on /v1/projects/* -> per-endpoint validation (400/403 features) -> model entitlement

@@ -1,5 +1,5 @@
 """Flux (`wss /v2/listen`): query validation before auth, the entitlement check, and the session
-with its TurnInfo state machine (§3.3).
+with its TurnInfo state machine (docs/fidelity.md).
 
 Turns are laid on audio time: each turn is 2.5 s (speech from +0.25 s to +2.0 s, EagerEndOfTurn at
 +2.25 s when asked for, EndOfTurn at +2.5 s), one TurnInfo per 0.25 s of audio. On odd turns with

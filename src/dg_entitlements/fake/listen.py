@@ -73,7 +73,7 @@ def validate(call: Call) -> None:
 
 
 def resolve_model(call: Call) -> SttModel:
-    """The model asked for, or 403 when it does not exist or the project may not use it (§5.4 A, B)."""
+    """The model asked for, or 403 when it does not exist or the project may not use it (docs/fidelity.md)."""
     name = call.q("model") or DEFAULT_MODEL
     model = call.state.registry.find_stt(name)
     if model is None:

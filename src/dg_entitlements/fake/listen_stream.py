@@ -1,5 +1,5 @@
 """The v1 streaming session (`wss /v1/listen`): Results (interim and final), SpeechStarted,
-UtteranceEnd, Finalize, KeepAlive, CloseStream, the idle timeout and undecodable audio (§4).
+UtteranceEnd, Finalize, KeepAlive, CloseStream, the idle timeout and undecodable audio (docs/fidelity.md).
 
 With `multichannel=true` every channel gets its own Results (`channel_index` [c, N]). Known fixture
 audio (by the sha256 of every byte received so far) gets its known transcript (audio.KNOWN_TRANSCRIPTS).
@@ -49,7 +49,6 @@ class V1Stream:
     header_seen: bool = False
     undecodable: bool = False  # raw audio without `encoding`: accepted, nothing transcribed (docs/fidelity.md)
     last_word_end: float = 0.0
-    finals: list[Any] = field(default_factory=list)
     hasher: Any = field(default_factory=hashlib.sha256)  # every byte as sent: known audio maps to known text
 
     @classmethod

@@ -1,5 +1,5 @@
 """Management and public REST: projects, project models, keys, members, balances, usage, the public
-model lists and `POST /v1/auth/grant` (§2.2, §3.8, §3.9).
+model lists and `POST /v1/auth/grant` (docs/fidelity.md).
 
 Project-scoped paths check the project id the way Deepgram's errors suggest: a malformed id is a
 plain-text 404 from the UUID parser, a well-formed id the key cannot see is 404 PROJECT_NOT_FOUND.

@@ -3,7 +3,7 @@
 Existence and entitlement are separate questions here because Deepgram answers them differently
 per family: an STT model that does not exist and one the project lacks both give 403, while a TTS
 voice that does not exist gives 400. The public list never shows Flux STT, so a client cannot use
-it to decide Flux entitlement (reference §3.8); project listings do show it.
+it to decide Flux entitlement (docs/deepgram-facts.md); project listings do show it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Text intelligence (`POST /v1/read`): `language` is required and English only, text xor url (§3.6)."""
+"""Text intelligence (`POST /v1/read`): `language` is required and English only, text xor url (docs/fidelity.md)."""
 
 from __future__ import annotations
 

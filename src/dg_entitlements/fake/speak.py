@@ -130,7 +130,7 @@ async def speak_rest(call: Call, request: Request) -> StreamingResponse:
     headers["dg-char-count"] = str(len(text))
     headers["dg-additional-model-uuids"] = ""
     # Streamed, so the answer carries `transfer-encoding: chunked` and no content-length, as Deepgram's
-    # does (reference §3.4: a live response's headers in the Rust SDK, `"transfer_encoding":"chunked"`
+    # does (docs/deepgram-facts.md: a live response's headers in the Rust SDK, `"transfer_encoding":"chunked"`
     # in the Python SDK v4.8.1 fixture). SDKs 3.x/4.x read the body as a stream and break on a
     # content-length answer.
     return StreamingResponse(_chunks(data), media_type=media, headers=headers)

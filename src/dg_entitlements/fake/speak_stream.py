@@ -1,4 +1,4 @@
-"""TTS WebSocket sessions (`/v1/speak` Aura, `/v2/speak` Flux TTS; §3.5).
+"""TTS WebSocket sessions (`/v1/speak` Aura, `/v2/speak` Flux TTS; docs/fidelity.md).
 
 /v1/speak: `Metadata` on connect; Speak buffers text, Flush turns it into audio and `Flushed`, Clear
 drops it (`Cleared`), Close ends with 1000; the flush limit gives a Warning.
@@ -11,7 +11,7 @@ problems send an `Error` before the close frame. Field names follow the SDK's ge
 (the reference lists the message names only; see the README, "Fidelity").
 
 Both versions: the Warning field names differ (v1 warn_code/warn_msg as captured live, v2
-code/description as in the spec; §9.7), and too many Speak characters within the configured window
+code/description as in the spec; docs/fidelity.md), and too many Speak characters within the configured window
 close the socket with 1008 DATA-0001.
 """
 

@@ -55,5 +55,3 @@ class FakeState:
                 scopes=(acc.role,), created="2026-01-01T00:00:00.000Z",
             )
 
-    def accounts_by_project(self) -> dict[str, FakeAccount]:
-        return {a.project_id: a for a in self.config.accounts}

@@ -4,7 +4,7 @@ Deepgram refuses these at the handshake/request, so a client that sends the wron
 model learns it from a 400 rather than from a quietly worse transcript. Sources (docs/fidelity.md):
 
 - `keyterm` on a model other than Nova-3/Flux: 400 INVALID_QUERY_PARAMETER, observed live on the
-  /v1/listen WS handshake (reference §5.4 G).
+  /v1/listen WS handshake (docs/deepgram-facts.md).
 - `keywords` on Nova-3: 400 INVALID_QUERY_PARAMETER "Keywords are not supported for Nova-3. Please use
   `keyterm` instead." (REST body in https://github.com/braden-w/whispering/issues/5 and
   https://github.com/EpicenterHQ/epicenter/pull/895; a WS 400 in
