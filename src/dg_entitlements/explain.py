@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from .accounts import Account
 from .catalogue import Catalogue
 from .errors import ConfigError
+from .facts import URL_KEY_PARAMETERS
 from .model import Cell, Combo, Diagnosis, Judgement, Observation, RunResult
 from .probe.request import ProbeRequest
 from .probe.target import target_from_base_url
@@ -73,7 +74,7 @@ def parse_user_request(catalogue: Catalogue, url: str, method: str | None, heade
     if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
         raise ConfigError("explain", "URL", "not an http(s):// or ws(s):// URL", "give the full URL your code uses")
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name.lower() in ("token", "access_token", "key", "api_key", "apikey", "authorization"):
+        if name.lower() in (*URL_KEY_PARAMETERS, "authorization"):
             register_secret(value)
             register_secret(value.split(" ", 1)[-1])
     base = f"{parts.scheme}://{parts.netloc}"
