@@ -44,7 +44,8 @@ realworld: install
 	$(BIN)/python tests/realworld/score.py --json reports/realworld.json
 
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/table.py
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks conftest.py

@@ -1,4 +1,9 @@
-"""Print the README's *Numbers* table from reports/bench.json, so the README quotes the file as-is."""
+"""Print the README's *Numbers* table from reports/bench.json, so the README quotes the file as-is.
+
+One row per check that benchmarks/run.py wrote (figure, measured, target, met), sections in the order
+issue 13 lists them, then the others; a section that failed shows its error as an unmet row.
+`python benchmarks/table.py [reports/bench.json]`
+"""
 
 from __future__ import annotations
 
@@ -7,45 +12,42 @@ import sys
 from pathlib import Path
 from typing import Any
 
+ORDER = ("scaling", "probing_phase", "fake_capacity", "startup", "report_open", "scrubber", "replay", "proxy",
+         "make_test")
+
+
+def _cell(value: Any) -> str:
+    text = "—" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rows(bench: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    names = [n for n in ORDER if n in bench] + sorted(
+        n for n, v in bench.items() if n not in ORDER and isinstance(v, dict) and "checks" in v)
+    out: list[tuple[str, str, str, str]] = []
+    for name in names:
+        sec = bench[name]
+        for c in sec.get("checks", []):
+            out.append((_cell(c.get("figure")), _cell(c.get("measured")), _cell(c.get("target")),
+                        "met" if c.get("met") else "**NOT met**"))
+        if "error" in sec and not sec.get("checks"):
+            out.append((name, _cell(sec["error"]), "runs", "**NOT met**"))
+    return out
+
 
 def table(bench: dict[str, Any]) -> str:
-    p, r, c = bench["probing_phase"], bench["replay"], bench["fake_capacity"]
-    single = p["single_probe_s"]
-    rows = [
-        ("Probing phase, full matrix, fake + 300 ms per answer",
-         f"{p['probing_wall_s']} s for {p['cells']} cells ({p['accounts']} accounts), "
-         f"concurrency {p['concurrency']}", ""),
-        ("One probe alone (same server, same run)",
-         ", ".join(f"{k} {v} s" for k, v in single.items()), ""),
-        ("Ratio wall / slowest single probe", f"{p['ratio_wall_to_slowest_single']}",
-         f"< {p['target_ratio']}: {'met' if p['target_met'] else 'NOT met'}"),
-        ("Ratio wall / REST single probe", f"{p['ratio_wall_to_rest_single']}", "(for reference)"),
-        ("One-at-a-time probing, same matrix",
-         f"{p['one_at_a_time_wall_s']} s ({p['speedup_vs_one_at_a_time']}x slower)", ""),
-        ("Replay per combination", f"{r['replay_per_cell_ms']} ms (fake {r['fake_wall_s']} s vs replay "
-         f"{r['replay_wall_s']} s for {r['cells']} cells; overhead {r['replay_overhead_per_cell_ms']} ms)",
-         f"< {r['target_ms']} ms: {'met' if r['replay_per_cell_ms'] < r['target_ms'] else 'NOT met'}"),
-        ("Fake capacity: concurrent streaming sessions held",
-         f"{c['sessions_held_concurrently']} of {c['sessions_attempted']}, {c['failures']} failures", "500"),
-        ("Handshake latency p50 / p99", f"{c['handshake_ms']['p50']} / {c['handshake_ms']['p99']} ms",
-         f"p99 < {c['targets']['handshake_p99_ms_below']} ms: {'met' if c['met']['handshake_p99'] else 'NOT met'}"),
-        ("Fake server memory (RSS) idle / holding",
-         f"{c['server_rss_mb']['before']} / {c['server_rss_mb']['holding']} MB "
-         f"({c['server_rss_mb']['per_session_kb']} kB per session)", ""),
-    ]
-    if "make_test" in bench:
-        m = bench["make_test"]
-        rows.append(("`make test` once installed", f"{m['wall_s']} s ({m['summary']})",
-                     f"< {m['target_s']} s: {'met' if m['wall_s'] < m['target_s'] else 'NOT met'}"))
-    lines = ["| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {t} |" for a, b, t in rows]
-    machine = bench["machine"]
+    lines = ["| figure | measured | target | met |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {t} | {m} |" for a, b, t, m in rows(bench)]
+    machine = bench.get("machine", {})
     lines.append("")
-    lines.append(f"Measured {bench['measured_at']} on {machine['cpus']} cores, Python {machine['python']}, "
-                 "by `make bench` (all figures from one run; written to `reports/bench.json`).")
+    lines.append(f"Measured {bench.get('measured_at', '?')} on {machine.get('cpus', '?')} shared cores, Python "
+                 f"{machine.get('python', '?')}, by `{bench.get('command', 'make bench')}`, "
+                 f"all figures from one run, written to `reports/bench.json`; load average "
+                 f"{bench.get('load_average_at_start', '?')} at the start, {bench.get('load_average_at_end', '?')} "
+                 f"at the end ({bench.get('wall_s', '?')} s in all).")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "reports/bench.json")
-    print(table(json.loads(path.read_text())))
+    print(table(json.loads(path.read_text(encoding="utf-8"))))

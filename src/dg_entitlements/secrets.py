@@ -136,15 +136,52 @@ def trie_pattern(words: Iterable[str]) -> str:
     return render(root)
 
 
+@dataclass(frozen=True)
+class _Level:
+    """One compiled group of secrets: a trie regex over their encodings and the marker of each form."""
+
+    secrets: tuple[tuple[str, str], ...]  # (secret, marker)
+    pattern: re.Pattern[str]
+    folded: dict[str, str]
+    exact: dict[str, str]
+
+    @classmethod
+    def build(cls, secrets: tuple[tuple[str, str], ...]) -> _Level:
+        folded_forms: dict[str, str] = {}
+        exact_forms: dict[str, str] = {}
+        for secret, marker in secrets:
+            folded, exact = encodings(secret)
+            folded_forms.update((f.lower(), marker) for f in folded)
+            exact_forms.update((f, marker) for f in exact)
+        parts = [f"(?P<folded>(?i:{trie_pattern(folded_forms)}))"]
+        if exact_forms:
+            parts.append(f"(?P<exact>{trie_pattern(exact_forms)})")
+        return cls(secrets, re.compile("|".join(parts)), folded_forms, exact_forms)
+
+    def sub(self, text: str) -> str:
+        return self.pattern.sub(lambda m: self.folded[m.group().lower()] if m.group("folded") is not None
+                                else self.exact[m.group()], text)
+
+
+LEVEL_RATIO = 4  # a level absorbs the one before it while that one is at most 4x its size
+COMPACT_ABOVE_CHARS = 64 * 1024  # a text this long (a report) is scrubbed by one merged level
+
+
 class Scrubber:
-    """Replaces known secrets by their fingerprint and secret-shaped text by a marker."""
+    """Replaces known secrets by their fingerprint and secret-shaped text by a marker.
+
+    Secrets arrive during a run (a temporary token in a grant answer, one per account), and each
+    arrival used to rebuild one regex of every secret: O(secrets) per arrival, O(secrets^2) per run.
+    Secrets are kept instead in a few compiled levels whose sizes grow geometrically, merged like the
+    digits of a counter (a log-structured merge): a secret is recompiled O(log n) times in all, and a
+    short text is scrubbed by at most log4(n) small passes; a long one (a report) first merges them.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
-        self._folded: dict[str, str] = {}
-        self._exact: dict[str, str] = {}
+        self._levels: tuple[_Level, ...] = ()
+        self._pending: list[tuple[str, str]] = []
         for s in secrets:
             self.add(s)
 
@@ -154,30 +191,26 @@ class Scrubber:
         if (secret.startswith("<") and secret.endswith(">")) or secret.startswith("[redacted"):
             return  # a placeholder from our own advice, not a credential
         with self._lock:
-            self._secrets[secret] = f"[redacted {fingerprint(secret)}]"
-            self._pattern = None
+            marker = f"[redacted {fingerprint(secret)}]"
+            self._secrets[secret] = marker
+            self._pending.append((secret, marker))
 
-    def _compiled(self) -> tuple[re.Pattern[str] | None, dict[str, str], dict[str, str]]:
+    def _compiled(self, compact: bool = False) -> tuple[_Level, ...]:
         with self._lock:
-            if self._pattern is None and self._secrets:
-                folded_forms: dict[str, str] = {}
-                exact_forms: dict[str, str] = {}
-                for secret, marker in self._secrets.items():
-                    folded, exact = encodings(secret)
-                    folded_forms.update((f.lower(), marker) for f in folded)
-                    exact_forms.update((f, marker) for f in exact)
-                parts = [f"(?P<folded>(?i:{trie_pattern(folded_forms)}))"]
-                if exact_forms:
-                    parts.append(f"(?P<exact>{trie_pattern(exact_forms)})")
-                self._pattern = re.compile("|".join(parts))
-                self._folded, self._exact = folded_forms, exact_forms
-            return self._pattern, self._folded, self._exact
+            if self._pending:
+                fresh = tuple(self._pending)
+                self._pending = []
+                levels = list(self._levels)
+                while levels and len(levels[-1].secrets) <= LEVEL_RATIO * len(fresh):
+                    fresh = levels.pop().secrets + fresh
+                self._levels = (*levels, _Level.build(fresh))
+            if compact and len(self._levels) > 1:
+                self._levels = (_Level.build(tuple(p for level in self._levels for p in level.secrets)),)
+            return self._levels
 
     def scrub(self, text: str) -> str:
-        pattern, folded, exact = self._compiled()
-        if pattern is not None:
-            text = pattern.sub(lambda m: folded[m.group().lower()] if m.group("folded") is not None
-                               else exact[m.group()], text)
+        for level in self._compiled(compact=len(text) > COMPACT_ABOVE_CHARS):
+            text = level.sub(text)
         text = JWT_SHAPE.sub("[redacted jwt]", text)
         text = REAL_KEY_SHAPE.sub("[redacted key]", text)
         text = QUERY_SECRET.sub(lambda m: m.group(1) + "[redacted]", text)

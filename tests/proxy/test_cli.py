@@ -24,6 +24,7 @@ from .conftest import PROBE_WAV
     (["--agent-upstream", "ftp://agent.example"], "--agent-upstream"),
     (["--port", "70000"], "--port"),
     (["--port", "eighty"], ""),
+    (["--accounts", "accounts.toml"], "--accounts"),  # names --record's folders: nothing without it
 ])
 def test_bad_options_are_config_errors(argv: list[str], key: str) -> None:
     with pytest.raises(ConfigError) as info:

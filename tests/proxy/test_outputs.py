@@ -1,4 +1,4 @@
-"""What the proxy leaves behind: the JSON log, the suite's report, and cassettes the suite can read.
+"""What the proxy leaves behind: the JSON log, the suite's report, and cassettes the suite can read and replay.
 
 None of it may carry a credential the app sent, in any form (header, subprotocol, URL).
 """
@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from dg_entitlements import engine
 from dg_entitlements.cassette.http import read_http_cassette
 from dg_entitlements.cassette.ws import load_ws
-from dg_entitlements.defaults import FAKE_CONFIG
+from dg_entitlements.config import SuiteOptions, load
+from dg_entitlements.defaults import FAKE_ACCOUNTS, FAKE_CONFIG
 from dg_entitlements.fake.config import load_fake_config
-from dg_entitlements.model import Outcome, Verdict
+from dg_entitlements.model import Cell, Outcome, RunResult, Verdict
 from dg_entitlements.proxy.server import ProxyServer
 from dg_entitlements.proxy.settings import ProxySettings
 from dg_entitlements.report.json import read_json
 
-from .conftest import PROBE_WAV, bounded
+from .conftest import PROBE_WAV, ROOT, bounded
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +114,37 @@ def test_cassettes_read_back_with_the_suites_readers(session_dir: tuple[Path, di
     assert json.loads(by_path["/v1/listen"]["body"]["string"])["metadata"]["duration"] == pytest.approx(1.0)
     assert all(r.headers["Authorization"].startswith("alias:") for r in requests)
     assert all((f.parent / "meta.json").is_file() for f in ws_files + http_files)
+
+
+# The suite's own requests, REST and WebSocket, accepted and refused, keyed and (models list) keyless.
+REPLAYED = [("payg-full", "listen-v1-rest::nova-3"), ("payg-full", "listen-v1-ws::nova-3"),
+            ("payg-full", "speak-v1-rest::aura-2-thalia-en"), ("payg-no-flux", "listen-v2-ws::flux-general-en"),
+            ("no-credits", "listen-v1-rest::nova-3"), ("payg-full", "models-v1::list")]
+
+
+def _suite(pairs: list[tuple[str, str]], **options: Any) -> RunResult:
+    return engine.run(load(SuiteOptions(root=str(ROOT), **options)), pairs)
+
+
+def _answer(cell: Cell) -> dict[str, Any]:
+    """What a replay must reproduce exactly: everything but timings."""
+    obs = cell.observation
+    assert obs is not None
+    return {"id": cell.test_id, "outcome": cell.outcome, "verdict": cell.judgement and cell.judgement.verdict,
+            "status": obs.status, "headers": obs.headers, "body": obs.body, "error": obs.error,
+            "frames": [(f.kind, f.data, f.size) for f in obs.frames],
+            "close": (obs.close_code, obs.close_reason, obs.closed_by)}
+
+
+def test_a_replay_run_serves_what_the_proxy_recorded(tmp_path: Path) -> None:
+    """The suite's requests go through the proxy (`--record DIR --accounts accounts.toml`), then the suite
+    runs `--dg-mode replay` from DIR: every cell gets the answer it got through the proxy."""
+    cassettes = tmp_path / "cassettes"
+    settings = ProxySettings(port=0, upstream="fake", record=cassettes, accounts=FAKE_ACCOUNTS, report_dir=None)
+    with ProxyServer(settings, out=None) as proxy:
+        through = _suite(REPLAYED, mode="live", base_url=proxy.http_url, accounts=str(FAKE_ACCOUNTS))
+    assert sorted(p.name for p in cassettes.iterdir()) == ["no-credits", "payg-full", "payg-no-flux"]
+    replayed = _suite(REPLAYED, mode="replay", cassettes=str(cassettes))
+    assert replayed.mode == "replay"
+    assert all(c.outcome is Outcome.AS_EXPECTED for c in through.cells)
+    assert [_answer(c) for c in replayed.cells] == [_answer(c) for c in through.cells]

@@ -10,10 +10,20 @@ import pytest
 
 from dg_entitlements.diagnosis import AuthForm
 from dg_entitlements.errors import ConfigError
-from dg_entitlements.proxy.exchange import MAX_FRAMES, Tap, decode_content, parse_body
+from dg_entitlements.probe.answers import MAX_JSON_BYTES, redact_secrets
+from dg_entitlements.proxy.exchange import (
+    MAX_FRAMES,
+    MAX_LATE_FRAMES,
+    Tap,
+    decode_content,
+    may_hold_secrets,
+    parse_body,
+    redact_body,
+)
 from dg_entitlements.proxy.identity import credential_of, identify
+from dg_entitlements.proxy.readahead import READ_AHEAD, SMALL_MESSAGE, may_read_on
 from dg_entitlements.proxy.settings import upstream_from
-from dg_entitlements.secrets import scrub
+from dg_entitlements.secrets import register_secret, scrub
 
 
 @pytest.mark.parametrize(("url", "http", "ws"), [
@@ -102,3 +112,70 @@ def test_audio_sent_on_a_stream_counts_as_audio() -> None:
     obs = tap.freeze().observation()
     assert obs.cost.audio_seconds == pytest.approx(0.1)
     assert obs.request is not None and obs.request.url.startswith("wss://")
+
+
+def test_messages_past_the_cap_are_bounded_too() -> None:
+    """Errors and Metadata are kept past MAX_FRAMES, but not without limit (a stream of Warnings)."""
+    tap = _tap()
+    for _ in range(MAX_FRAMES + MAX_LATE_FRAMES + 50):
+        tap.server_message(json.dumps({"type": "Warning", "description": "again"}))
+    assert len(tap.freeze().frames) == MAX_FRAMES + MAX_LATE_FRAMES
+
+
+def test_binary_audio_is_counted_not_kept() -> None:
+    """The relay path never copies audio: a binary message is kept as its size only."""
+    tap = _tap()
+    tap.server_message(b"\x00" * 4000)
+    assert tap.raw_frames[0][1] == 4000
+    frame = tap.freeze().frames[0]
+    assert (frame.kind, frame.size) == ("binary", 4000)
+
+
+def test_kept_messages_parse_in_slices_to_the_same_frames() -> None:
+    tap, whole = _tap(), _tap()
+    for i in range(150):
+        for t in (tap, whole):
+            t.server_message(json.dumps({"type": "Results", "i": i}) if i % 3 else b"\x01" * i)
+    steps = 0
+    while not tap.parse_frames(64):
+        steps += 1
+    assert steps == 2 and len(tap.parsed) == 150
+    assert [(f.kind, f.size, f.data) for f in tap.freeze().frames] == \
+        [(f.kind, f.size, f.data) for f in whole.freeze().frames]
+
+
+@pytest.mark.parametrize(("queued", "size", "keep_reading"), [
+    (1, 3200, True),
+    (READ_AHEAD - 1, 3200, True),
+    (READ_AHEAD, 3200, False),
+    (1, SMALL_MESSAGE + 1, False),
+])
+def test_read_ahead_is_bounded(queued: int, size: int, keep_reading: bool) -> None:
+    assert may_read_on(queued, size) is keep_reading
+
+
+def _bodies() -> list[tuple[object, bool]]:
+    """(JSON body, whether the slow path must run): the fast path may only skip what changes nothing."""
+    known = _secret()
+    register_secret(known)
+    models = {"stt": [{"name": f"nova-{i}", "languages": ["en", "fr"], "uuid": f"u-{i}", "batch": True,
+                       "metadata": {"tags": ["a b", "c"], "size": i}} for i in range(200)]}
+    return [
+        (models, False),
+        ({"err_code": "INVALID_AUTH", "err_msg": "Invalid credentials.", "request_id": "r-1"}, False),
+        ({"access_token": "eyJabcdefgh.eyJabcdefgh.sig", "expires_in": 30}, True),
+        ({"api_key_id": "id-1", "key": _secret()}, True),
+        ({"echo": f"you sent {known}"}, True),
+        ({"note": "Authorization: Token abcdef123456"}, True),
+        ({"note": "line\nAuthorization:\tToken abcdef123456"}, True),
+        ({"url": "wss://api.deepgram.com/v1/listen?model=nova-3&token=abcdef123456"}, True),
+        ({"hex": "0123456789abcdef0123456789abcdef01234567"}, True),
+        ({"big": "x" * (MAX_JSON_BYTES + 1)}, True),
+        (["plain", {"nested": ["jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig"]}], True),
+    ]
+
+
+def test_body_redaction_fast_path_changes_nothing_it_skips() -> None:
+    for body, slow in _bodies():
+        assert may_hold_secrets(body) is slow, body if len(str(body)) < 300 else str(body)[:300]
+        assert redact_body(body) == redact_secrets(body)

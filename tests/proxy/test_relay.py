@@ -11,6 +11,7 @@ stream whose audio could not be decoded from tempo-riz/deepgram_speech_to_text#7
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from dg_entitlements.proxy.readahead import READ_AHEAD, ReadAheadProtocol
 from dg_entitlements.proxy.server import ProxyServer
 from dg_entitlements.proxy.settings import ProxySettings
 
@@ -29,6 +31,7 @@ from .conftest import bounded
 NET0001 = "Deepgram did not receive audio data or a text message within the timeout window. See https://dpgr.am/net0001"
 ZERO_METADATA = {"type": "Metadata", "transaction_key": "deprecated", "request_id": "7f0c6a3e-0c5c-4f1e-9d7a-1",
                  "sha256": "", "created": "2024-01-01T00:00:00.000Z", "duration": 0.0, "channels": 0}
+RELEASE = threading.Event()  # lets the /stall upstream go after a test
 EMPTY_RESULTS = {"type": "Results", "channel_index": [0, 1], "duration": 0.0, "start": 0.0, "is_final": True,
                  "channel": {"alternatives": [{"transcript": "", "confidence": 0.0, "words": []}]}}
 
@@ -42,6 +45,11 @@ async def _script(ws: ServerConnection) -> None:
         async for message in ws:
             await ws.send(message)
             await ws.send(message[::-1])
+    elif path.startswith("/stall"):  # accepts, then reads nothing until released, then everything
+        while not RELEASE.is_set():
+            await asyncio.sleep(0.02)
+        async for _ in ws:
+            pass
     elif path.startswith("/nostatus"):
         await ws.send("hello")
         await ws.close()  # a normal close the client should see as the upstream sent it
@@ -123,6 +131,54 @@ def test_frames_in_order_text_and_binary(scripted: tuple[ProxyServer, list[str]]
 
     expected = [m for message in sent for m in (message, message[::-1])]
     assert bounded(run) == expected
+
+
+def test_a_burst_arrives_complete_and_in_order(scripted: tuple[ProxyServer, list[str]]) -> None:
+    """Many messages at once (the proxy reads ahead of the relay): none lost, none reordered."""
+    proxy, _ = scripted
+    sent: list[str | bytes] = [f"m{i}" if i % 2 else i.to_bytes(2, "big") * 800 for i in range(400)]
+
+    def run() -> list[str | bytes]:
+        with connect(f"{proxy.ws_url}/order", proxy=None, max_size=None) as ws:
+            for message in sent:
+                ws.send(message)
+            return [ws.recv(timeout=10) for _ in range(2 * len(sent))]
+
+    assert bounded(run) == [m for message in sent for m in (message, message[::-1])]
+
+
+def test_reading_pauses_when_the_upstream_stops_reading(scripted: tuple[ProxyServer, list[str]]) -> None:
+    """Backpressure and a bound: with an upstream that reads nothing, the proxy stops reading the app's
+    socket once a few messages wait (READ_AHEAD, plus what one socket read already held)."""
+    proxy, _ = scripted
+    chunk = b"\x00" * 32000
+    RELEASE.clear()
+
+    def flood() -> None:
+        with contextlib.suppress(ConnectionClosed), connect(f"{proxy.ws_url}/stall", proxy=None) as ws:
+            while not RELEASE.is_set():
+                ws.send(chunk)  # blocks once nobody along the way reads any more
+
+    sender = threading.Thread(target=flood, daemon=True)
+    sender.start()
+    try:
+        paused = _wait_for_paused(proxy)
+        assert paused.queue.qsize() <= READ_AHEAD + (256 * 1024) // len(chunk) + 1
+    finally:
+        RELEASE.set()
+        sender.join(15)
+    assert not sender.is_alive()
+
+
+def _wait_for_paused(proxy: ProxyServer) -> ReadAheadProtocol:
+    server = proxy._server  # the running uvicorn server: its live connections are the protocol objects
+    assert server is not None
+    for _ in range(1000):
+        for conn in list(server.server_state.connections):
+            if isinstance(conn, ReadAheadProtocol) and conn.transport is not None and not conn.transport.is_reading():
+                return conn
+        threading.Event().wait(0.01)
+    raise AssertionError("the proxy never stopped reading from an app whose upstream reads nothing")
 
 
 def test_normal_close_passed_through(scripted: tuple[ProxyServer, list[str]]) -> None:

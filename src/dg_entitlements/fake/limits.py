@@ -1,4 +1,4 @@
-"""Per-project concurrency: Deepgram limits concurrent streams per project, not per key (§6)."""
+"""Per-project concurrency: Deepgram limits concurrent streams per project, not per key (docs/fidelity.md)."""
 
 from __future__ import annotations
 

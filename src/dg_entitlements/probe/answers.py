@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..secrets import bounded, register_secret
+from ..secrets import bounded, register_secret, scrub
 from .timeouts import MAX_HEADER_VALUE_CHARS, MAX_KEPT_BODY_BYTES
 
 HEADER_ALLOW = (
@@ -42,21 +42,33 @@ def allowed_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def redact_secrets(value: Any) -> Any:
-    """Replace secret-bearing JSON fields by a marker (registering the secret for the scrubber too)
-    and scrub every other string, so no later truncation can cut a secret in half."""
+    """Replace secret-bearing JSON fields by a marker (registering the secret for the scrubber too),
+    then scrub every string in one pass, so no later truncation can cut a secret in half.
+
+    One pass over the canonical JSON text, not one scrub call per string: a model list holds
+    thousands of strings, and per-string calls made parsing it the run's most expensive step."""
+    marked = _mark_secret_fields(value)
+    if isinstance(marked, str):
+        return bounded(marked, MAX_JSON_BYTES)
+    if not isinstance(marked, dict | list):
+        return marked
+    text = json.dumps(marked, ensure_ascii=False)
+    clean = scrub(text)
+    return marked if clean == text else json.loads(clean)
+
+
+def _mark_secret_fields(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             if isinstance(k, str) and k.lower() in SECRET_FIELDS and isinstance(v, str):
                 register_secret(v)
-                out[bounded(k, MAX_TEXT)] = "[redacted]"
+                out[k] = "[redacted]"
             else:
-                out[bounded(k, MAX_TEXT) if isinstance(k, str) else k] = redact_secrets(v)
+                out[k] = _mark_secret_fields(v)
         return out
     if isinstance(value, list):
-        return [redact_secrets(v) for v in value]
-    if isinstance(value, str):
-        return bounded(value, MAX_JSON_BYTES)
+        return [_mark_secret_fields(v) for v in value]
     return value
 
 

@@ -6,6 +6,7 @@ the request id the client threw away, and judges them with the same verdict and 
 
 Modules, one job each: settings (what to forward where), exchange (the facts of one request, collected
 while relaying), judging (facts -> Cell), lines (Cell -> terminal text), rest / ws (the two relays), app
-(the ASGI app), session (what happens to every finished exchange), record (cassettes), report (exit
-report), server (run it), cli (`cmd_proxy`).
+(the ASGI app), readahead (uvicorn's WebSocket protocol, reading a few messages ahead), observe (judging
+finished exchanges off the relay's path), session (what happens to every judged exchange), record
+(cassettes), report (exit report), server (run it), cli (`cmd_proxy`).
 """

@@ -3,26 +3,32 @@
 No routing table of Deepgram's paths: the proxy forwards whatever the app asks for (a path Deepgram does
 not serve gets Deepgram's 404, which is the answer the engineer needs to see). Only the choice of upstream
 host (API or agent) reads the catalogue.
+
+WebSocket connections go straight to the relay, not through Starlette's router and middleware: those wrap
+every `send` of every frame (an extra coroutine layer per message) and add nothing to a relay. REST
+requests and the lifespan (which starts and drains the observer) go through Starlette.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..catalogue import Catalogue
 from ..model import Transport
-from .exchange import Exchange, Tap
+from .exchange import Tap
 from .identity import identify, route
+from .observe import Observer
 from .rest import relay_http
 from .settings import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, WRITE_TIMEOUT_S, Upstream
 from .ws import relay_ws
@@ -50,7 +56,7 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
 
 
-def create_app(catalogue: Catalogue, targets: Targets, done: Callable[[Exchange], None]) -> Starlette:
+def create_app(catalogue: Catalogue, targets: Targets, observer: Observer) -> ASGIApp:
     holder: dict[str, httpx.AsyncClient] = {}
 
     def client() -> httpx.AsyncClient:
@@ -70,20 +76,30 @@ def create_app(catalogue: Catalogue, targets: Targets, done: Callable[[Exchange]
         query = request.scope.get("query_string", b"").decode("latin-1")
         tap = _tap(catalogue, targets, "http", request.method, request.url.path, query,
                    _headers(request.headers.raw))
-        return await relay_http(request, tap, client(), done)
+        return await relay_http(request, tap, client(), observer.finished)
 
-    async def ws(websocket: WebSocket) -> None:
-        query = websocket.scope.get("query_string", b"").decode("latin-1")
+    async def ws(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        query = scope.get("query_string", b"").decode("latin-1")
         tap = _tap(catalogue, targets, "ws", "GET", websocket.url.path, query, _headers(websocket.headers.raw))
-        await relay_ws(websocket, tap, done)
+        await relay_ws(websocket, receive, send, tap, observer.finished)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        observer.start()
         try:
             yield
         finally:
+            await observer.close()
             if "c" in holder:
                 await holder.pop("c").aclose()
 
-    return Starlette(routes=[Route("/{path:path}", http, methods=METHODS), WebSocketRoute("/{path:path}", ws)],
-                     lifespan=lifespan)
+    rest = Starlette(routes=[Route("/{path:path}", http, methods=METHODS)], lifespan=lifespan)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await ws(scope, receive, send)
+        else:
+            await rest(scope, receive, send)
+
+    return app

@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
                    "--upstream fake)")
     p.add_argument("--json-log", type=Path, default=None, help="append one JSON object per exchange to this file")
     p.add_argument("--record", type=Path, default=None, help="write scrubbed cassettes of the traffic to this folder")
+    p.add_argument("--accounts", type=Path, default=None,
+                   help="with --record: the accounts.toml `--dg-mode replay` will use; traffic with one of its "
+                   "keys is recorded under that account's alias (default: under the key's fingerprint)")
     p.add_argument("--report-dir", type=Path, default=Path("reports"),
                    help="where proxy.json and proxy.html are written on exit (default reports/)")
     p.add_argument("--no-report", action="store_true", help="do not write the report on exit")
@@ -46,8 +49,12 @@ def settings_from(argv: Sequence[str]) -> ProxySettings:
     for option, value in (("--upstream", ns.upstream), ("--agent-upstream", ns.agent_upstream)):
         if value is not None and value != FAKE:
             upstream_from(value, option)  # raises ConfigError naming the option
+    if ns.accounts is not None and ns.record is None:
+        raise ConfigError("command line", "--accounts", "only names the folders --record writes",
+                          "add --record DIR, or drop --accounts")
     return ProxySettings(host=ns.host, port=ns.port, upstream=ns.upstream, agent_upstream=ns.agent_upstream,
-                         json_log=ns.json_log, record=ns.record, report_dir=None if ns.no_report else ns.report_dir,
+                         json_log=ns.json_log, record=ns.record, accounts=ns.accounts,
+                         report_dir=None if ns.no_report else ns.report_dir,
                          quiet=ns.quiet)
 
 

@@ -18,9 +18,11 @@ from typing import Any, Literal
 from ..diagnosis import AuthForm
 from ..model import Cost, Frame, Observation, RequestSummary, Transport
 from ..offline import safe_url
-from ..probe.answers import HEADER_ALLOW, MAX_TEXT, redact_secrets
+from ..probe.answers import HEADER_ALLOW, MAX_JSON_BYTES, MAX_TEXT, SECRET_FIELDS, redact_secrets
+from ..secrets import scrub
 
-MAX_FRAMES = 1000  # server messages kept per stream for the verdict and the cassette; Error/Metadata always kept
+MAX_FRAMES = 1000  # server messages kept per stream for the verdict and the cassette
+MAX_LATE_FRAMES = 100  # Error/Metadata/Warning messages kept past MAX_FRAMES (bounded too)
 MAX_BODY = 1 << 20  # response bytes kept for the verdict and the cassette (TTS audio beyond is only counted)
 KEEP_ALWAYS = ("error", "metadata", "warning")
 # Linear16 at 16 kHz mono when the query does not say: only used to say "audio was sent" and roughly how much.
@@ -67,6 +69,38 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, Literal["json
     return text[:MAX_TEXT], "text"
 
 
+def may_hold_secrets(body: Any) -> bool:
+    """False only when `redact_secrets(body)` would return `body` unchanged, found cheaply.
+
+    `redact_secrets` scrubs every string one by one: 6 ms for the fake's 50 KB model list, on the proxy's
+    event loop; this check takes about half of that (most of it the scrubber's own whole-text patterns).
+    Here the scrubber runs once over the body serialised without escapes (ensure_ascii=False), where
+    every string appears verbatim between quotes, so whatever it would find in one string it finds there
+    (a match across two strings only sends the body down the slow path). A secret-bearing field, an
+    over-long key or string, or any character JSON must escape (quote, backslash, control character,
+    which would hide whitespace from the scrubber's patterns) also takes the slow path.
+    """
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if not isinstance(k, str) or len(k) > MAX_TEXT or (k.lower() in SECRET_FIELDS and isinstance(v, str)):
+                    return True
+                stack.append(v)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and len(value) > MAX_JSON_BYTES:
+            return True
+    text = json.dumps(body, ensure_ascii=False)
+    return "\\" in text or scrub(text) != text
+
+
+def redact_body(body: Any) -> Any:
+    """`redact_secrets(body)`, skipped when it cannot change anything (`may_hold_secrets`)."""
+    return redact_secrets(body) if may_hold_secrets(body) else body
+
+
 def parse_frame(data: str | bytes, at_ms: float) -> Frame:
     if isinstance(data, bytes):
         return Frame(kind="binary", at_ms=at_ms, size=len(data))
@@ -104,7 +138,8 @@ class Tap:
     body_size: int = 0
     request_body: bytearray = field(default_factory=bytearray)
     request_bytes: int = 0
-    raw_frames: list[tuple[float, str | bytes | int]] = field(default_factory=list)  # parsed at freeze
+    raw_frames: list[tuple[float, str | int]] = field(default_factory=list)  # parsed off the relay's path
+    parsed: list[Frame] = field(default_factory=list)  # raw_frames[:len(parsed)], parsed (`parse_frames`)
     frames_seen: int = 0
     client_messages: int = 0
     audio_bytes: int = 0
@@ -140,11 +175,13 @@ class Tap:
             self.request_body += chunk[:room]
 
     def server_message(self, data: str | bytes) -> None:
-        """Called after the message was forwarded: an append, no parsing on the relay path."""
+        """Called after the message was forwarded: an append, no parsing, no copy (binary audio is only
+        counted; a text message is an immutable str, kept by reference)."""
         self.frames_seen += 1
-        if len(self.raw_frames) < MAX_FRAMES:
+        kept = len(self.raw_frames)
+        if kept < MAX_FRAMES:
             self.raw_frames.append((self.elapsed_ms(), len(data) if isinstance(data, bytes) else data))
-        elif isinstance(data, str) and _keep(data):
+        elif kept < MAX_FRAMES + MAX_LATE_FRAMES and isinstance(data, str) and _keep(data):
             self.raw_frames.append((self.elapsed_ms(), data))
 
     def client_message(self, data: str | bytes) -> None:
@@ -159,20 +196,27 @@ class Tap:
     def failed(self, kind: str, detail: str) -> None:
         self.error, self.error_detail = kind, detail[:300]
 
-    def frames(self) -> tuple[Frame, ...]:
-        out = []
-        for at, data in self.raw_frames:
+    def parse_frames(self, budget: int) -> bool:
+        """Parse up to `budget` more kept messages; True when all are parsed. A long stream's thousand JSON
+        messages take milliseconds to parse: the observer does it a slice at a time, between relays."""
+        start = len(self.parsed)
+        for at, data in self.raw_frames[start:start + budget]:
             at_ms = round(at, 1)
-            out.append(Frame(kind="binary", at_ms=at_ms, size=data) if isinstance(data, int)
-                       else parse_frame(data, at_ms))
-        return tuple(out)
+            self.parsed.append(Frame(kind="binary", at_ms=at_ms, size=data) if isinstance(data, int)
+                               else parse_frame(data, at_ms))
+        return len(self.parsed) >= len(self.raw_frames)
+
+    def frames(self) -> tuple[Frame, ...]:
+        self.parse_frames(len(self.raw_frames))
+        return tuple(self.parsed)
 
     def freeze(self) -> Exchange:
         raw = decode_content(bytes(self.body), self.content_encoding)
         body, kind = parse_body(raw, self.content_type)
         if kind == "json":  # a grant's access_token, a created key: registered with the scrubber, then replaced
-            body = redact_secrets(body)
-            raw = json.dumps(body).encode()
+            redacted = redact_body(body)
+            if redacted is not body:
+                body, raw = redacted, json.dumps(redacted).encode()
         return Exchange(
             transport=self.transport, method=self.method, path=self.path, query=self.query,
             url=safe_url(self.upstream_url), auth=self.auth, account=self.account, at=self.at,

@@ -8,20 +8,18 @@ a plain-text body naming the proxy, so nobody mistakes it for Deepgram.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from .exchange import Exchange, Tap
+from .exchange import Tap
+from .observe import Finished
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "trailers", "transfer-encoding", "upgrade", "host"})
 PROXY_HEADER = "x-dg-entitlements-proxy"
-
-Done = Callable[[Exchange], None]
 
 
 def forward_headers(raw: list[tuple[bytes, bytes]], drop: frozenset[str] = HOP_BY_HOP) -> list[tuple[str, str]]:
@@ -52,7 +50,7 @@ async def _upload(request: Request, tap: Tap) -> AsyncIterator[bytes]:
             yield chunk
 
 
-async def relay_http(request: Request, tap: Tap, client: httpx.AsyncClient, done: Done) -> Response:
+async def relay_http(request: Request, tap: Tap, client: httpx.AsyncClient, finished: Finished) -> Response:
     headers = forward_headers(request.headers.raw)
     has_body = any(k.lower() in ("content-length", "transfer-encoding") for k, _ in
                    forward_headers(request.headers.raw, frozenset()))
@@ -62,7 +60,7 @@ async def relay_http(request: Request, tap: Tap, client: httpx.AsyncClient, done
         upstream = await client.send(upstream_request, stream=True)
     except httpx.HTTPError as exc:
         tap.failed(error_kind(exc), f"{type(exc).__name__}: {exc}")
-        done(tap.freeze())
+        finished(tap)
         return PlainTextResponse(f"dg-entitlements proxy: no answer from upstream ({tap.error})\n", status_code=502,
                                  headers={PROXY_HEADER: "upstream-error"})
     raw_headers = [(k, v) for k, v in upstream.headers.raw if k.decode("latin-1").lower() not in HOP_BY_HOP]
@@ -77,8 +75,8 @@ async def relay_http(request: Request, tap: Tap, client: httpx.AsyncClient, done
             tap.failed(error_kind(exc), f"{type(exc).__name__} while streaming the body: {exc}")
         finally:
             await upstream.aclose()
-            # Judged after the response is complete, not between the last chunk and the end of the body.
-            asyncio.get_running_loop().call_soon(lambda: done(tap.freeze()))
+            # Judged after the response is complete (the observer runs on a later turn of the loop).
+            finished(tap)
 
     response = StreamingResponse(body(), status_code=upstream.status_code)
     response.raw_headers = list(raw_headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 import sys
@@ -24,6 +25,9 @@ from ..defaults import CATALOGUE, FAKE_CONFIG
 from ..fake.config import load_fake_config
 from ..fake.server import FakeServer
 from .app import Targets, create_app
+from .observe import Observer
+from .readahead import protocol_class
+from .record import aliases_from_accounts
 from .session import Session
 from .settings import DEFAULT_AGENT_UPSTREAM, FAKE, ProxySettings, upstream_from
 
@@ -32,8 +36,13 @@ STOP_TIMEOUT_S = 5.0
 
 
 def _config(app: object, log_level: str) -> uvicorn.Config:
+    # proxy_headers=False: X-Forwarded-* from the app are forwarded upstream untouched, never interpreted here.
+    # ws_per_message_deflate=False: compression is per hop and the upstream leg never negotiates it either;
+    # on loopback it saves nothing and would cost a (de)compression of every audio frame on the relay path
+    # (and a few compressed bytes read at once could queue many large messages).
     return uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False, lifespan="on",  # type: ignore[arg-type]
-                          ws="websockets-sansio", ws_max_size=1 << 30, ws_ping_interval=None,
+                          ws=protocol_class(), ws_max_size=1 << 30, ws_ping_interval=None, proxy_headers=False,
+                          ws_per_message_deflate=False,
                           timeout_graceful_shutdown=int(STOP_TIMEOUT_S), server_header=False, date_header=False,
                           backlog=4096)
 
@@ -89,6 +98,7 @@ class ProxyServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.session: Session | None = None
+        self.observer: Observer | None = None
 
     def _targets(self) -> Targets:
         def base(value: str | None, default: str, option: str) -> str:
@@ -108,11 +118,13 @@ class ProxyServer:
             self.fake.start()
         targets = self._targets()
         catalogue = load_catalogue(CATALOGUE)
+        aliases = aliases_from_accounts(self.settings.accounts) if self.settings.accounts is not None else None
         self.session = Session(catalogue, {"rest": targets.api.http, "ws": targets.api.ws, "agent": targets.agent.ws},
                                self._out, json_log=self.settings.json_log, record=self.settings.record,
-                               report_dir=self.settings.report_dir)
+                               report_dir=self.settings.report_dir, record_aliases=aliases)
         self._sock = _bind(self.settings.host, self.settings.port)
-        self._server = _Server(_config(create_app(catalogue, targets, self.session.on_exchange), "warning"))
+        self.observer = Observer(self.session.on_exchange)
+        self._server = _Server(_config(create_app(catalogue, targets, self.observer), "warning"))
         return self._server
 
     @property
@@ -161,6 +173,8 @@ class ProxyServer:
     def _close(self) -> None:
         if self._sock is not None:
             self._sock.close()
+        if self.observer is not None:
+            self.observer.flush()  # anything the stopped loop had not judged yet
         if self.session is not None:
             for path in self.session.finish():
                 if self._out is not None:
@@ -179,6 +193,10 @@ class ProxyServer:
 
     def run_foreground(self) -> None:
         server = self.prepare()
+        # The ~40,000 objects alive now (modules, the catalogue) are never garbage; without this every full
+        # collection walks them all on the relay's loop (11 ms measured), a stall for every open stream.
+        # Only the CLI process does it: an embedding process keeps its own collector settings.
+        gc.freeze()
         if self._out is not None:
             assert self.session is not None
             self._out(f"dg-entitlements proxy on {self.http_url} -> {self.session.targets['rest']} "

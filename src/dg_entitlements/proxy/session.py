@@ -24,13 +24,14 @@ from .report import json_line, run_result, write_report
 
 class Session:
     def __init__(self, catalogue: Catalogue, targets: dict[str, str], out: Callable[[str], None] | None,
-                 json_log: Path | None = None, record: Path | None = None, report_dir: Path | None = None) -> None:
+                 json_log: Path | None = None, record: Path | None = None, report_dir: Path | None = None,
+                 record_aliases: dict[str, str] | None = None) -> None:
         self.catalogue = catalogue
         self.targets = targets
         self.out = out
         self.report_dir = report_dir
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
-        self.recorder = Recorder(record, targets.get("rest", "")) if record is not None else None
+        self.recorder = Recorder(record, targets.get("rest", ""), record_aliases) if record is not None else None
         self._log: TextIO | None = None
         if json_log is not None:
             json_log.parent.mkdir(parents=True, exist_ok=True)

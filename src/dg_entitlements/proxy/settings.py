@@ -58,6 +58,7 @@ class ProxySettings:
     agent_upstream: str | None = None  # None: the default agent host, or the fake when upstream is the fake
     json_log: Path | None = None
     record: Path | None = None
+    accounts: Path | None = None  # accounts.toml: cassettes filed under its aliases (record.py)
     report_dir: Path | None = Path("reports")
     color: bool = False
     quiet: bool = False  # no terminal lines (the benchmark)

@@ -7,6 +7,11 @@ on success a 101 with the subprotocol Deepgram selected (a browser sending `toke
 reading the next, so order is kept and backpressure reaches the sender. Close codes and reasons are
 passed on as given; 1005 (a close frame without a code) is passed on as such.
 
+The pumps are the hot path: they talk to the ASGI server directly (`receive`/`send`, no per-message state
+checks of Starlette's wrapper), relay first, then note the message on the Tap (a counter or an append, no
+parsing, no scrubbing: binary audio is only counted). Judging happens after the stream, off this path
+(observe.py).
+
 Not reproducible through ASGI: an upstream that vanishes without a close frame (1006) is closed 1011 to
 the app with a reason that says so; a `websocket.close` is the only way an ASGI app can end a socket.
 """
@@ -15,19 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 
 from starlette.responses import Response
+from starlette.types import Receive, Send
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from .exchange import Exchange, Tap
+from .exchange import Tap
+from .observe import Finished
 from .rest import HOP_BY_HOP, PROXY_HEADER
 from .settings import CLOSE_TIMEOUT_S, CONNECT_TIMEOUT_S
-
-Done = Callable[[Exchange], None]
 
 # What the websockets client and the ASGI server set themselves for each leg.
 WS_OWN = HOP_BY_HOP | frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
@@ -65,7 +69,8 @@ async def _deny(websocket: WebSocket, status: int, headers: list[tuple[str, str]
     await websocket.send_denial_response(response)
 
 
-async def relay_ws(websocket: WebSocket, tap: Tap, done: Done) -> None:
+async def relay_ws(websocket: WebSocket, receive: Receive, send: Send, tap: Tap, finished: Finished) -> None:
+    """`websocket` (Starlette's wrapper) for the handshake; the server's own `receive`/`send` for the frames."""
     try:
         upstream = await connect(
             tap.upstream_url, additional_headers=_upstream_headers(websocket),
@@ -78,13 +83,13 @@ async def relay_ws(websocket: WebSocket, tap: Tap, done: Done) -> None:
         tap.answered(resp.status_code, headers)
         tap.body_chunk(bytes(resp.body or b""))
         await _deny(websocket, resp.status_code, headers, bytes(resp.body or b""))
-        done(tap.freeze())
+        finished(tap)
         return
     except (InvalidHandshake, OSError, TimeoutError) as exc:
         tap.failed(_kind(exc), f"{type(exc).__name__}: {exc}")
         text = f"dg-entitlements proxy: no answer from upstream ({tap.error})\n".encode()
         await _deny(websocket, 502, [(PROXY_HEADER, "upstream-error"), ("content-type", "text/plain")], text)
-        done(tap.freeze())
+        finished(tap)
         return
     response = upstream.response
     accepted = [(k, v) for k, v in response.headers.raw_items()] if response is not None else []
@@ -94,14 +99,14 @@ async def relay_ws(websocket: WebSocket, tap: Tap, done: Done) -> None:
                            headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in accepted
                                     if k.lower() not in ACCEPT_DROP])
     try:
-        await _pump_both(websocket, upstream, tap)
+        await _pump_both(receive, send, upstream, tap)
     finally:
-        asyncio.get_running_loop().call_soon(lambda: done(tap.freeze()))
+        finished(tap)
 
 
-async def _pump_both(websocket: WebSocket, upstream: ClientConnection, tap: Tap) -> None:
-    up = asyncio.create_task(_from_upstream(websocket, upstream, tap))
-    down = asyncio.create_task(_from_client(websocket, upstream, tap))
+async def _pump_both(receive: Receive, send: Send, upstream: ClientConnection, tap: Tap) -> None:
+    up = asyncio.create_task(_from_upstream(send, upstream, tap))
+    down = asyncio.create_task(_from_client(receive, upstream, tap))
     try:
         _done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
         if pending:
@@ -116,13 +121,13 @@ async def _pump_both(websocket: WebSocket, upstream: ClientConnection, tap: Tap)
             await upstream.close()
 
 
-async def _from_client(websocket: WebSocket, upstream: ClientConnection, tap: Tap) -> None:
+async def _from_client(receive: Receive, upstream: ClientConnection, tap: Tap) -> None:
     while True:
-        message = await websocket.receive()
+        message = await receive()
         kind = message["type"]
         if kind == "websocket.receive":
             data = message.get("bytes")
-            payload: str | bytes = data if data is not None else str(message.get("text") or "")
+            payload: str | bytes = data if data is not None else (message.get("text") or "")
             try:
                 await upstream.send(payload)
             except ConnectionClosed:
@@ -139,13 +144,13 @@ async def _from_client(websocket: WebSocket, upstream: ClientConnection, tap: Ta
             return
 
 
-async def _from_upstream(websocket: WebSocket, upstream: ClientConnection, tap: Tap) -> None:
+async def _from_upstream(send: Send, upstream: ClientConnection, tap: Tap) -> None:
     try:
         async for data in upstream:
             if isinstance(data, bytes):
-                await websocket.send_bytes(data)
+                await send({"type": "websocket.send", "bytes": data})
             else:
-                await websocket.send_text(data)
+                await send({"type": "websocket.send", "text": data})
             tap.server_message(data)
     except ConnectionClosed:
         pass
@@ -157,8 +162,9 @@ async def _from_upstream(websocket: WebSocket, upstream: ClientConnection, tap: 
     tap.closed(code, reason, "server")
     with contextlib.suppress(Exception):
         if code == NO_STATUS:
-            await websocket.send({"type": "websocket.close", "code": None, "reason": ""})
+            await send({"type": "websocket.close", "code": None, "reason": ""})
         elif code == ABNORMAL:
-            await websocket.close(1011, "upstream connection dropped without a close frame (1006)")
+            await send({"type": "websocket.close", "code": 1011,
+                        "reason": "upstream connection dropped without a close frame (1006)"})
         else:
-            await websocket.close(code, reason)
+            await send({"type": "websocket.close", "code": code, "reason": reason})
