@@ -17,7 +17,7 @@ from .test_report_browser import REPORTS, chromium  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
-TEXT_JS = "document.body.innerText"
+TEXT_JS = "document.body.textContent"  # closed <details> included: layout is checked apart
 
 
 def _with_flux(run: RunResult, at: str, verdict: Verdict, n: int) -> RunResult:
