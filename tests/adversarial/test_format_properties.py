@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -26,6 +28,7 @@ from dg_entitlements.cassette.record import read_meta
 from dg_entitlements.cassette.ws import load_ws
 from dg_entitlements.errors import ConfigError
 from dg_entitlements.probe.target import target_from_base_url
+from dg_entitlements.secrets import global_scrubber
 
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -36,6 +39,16 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), ma
                     st.floats(allow_nan=True, allow_infinity=True), ODD_TEXT)
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                        st.dictionaries(ODD_TEXT, inner, max_size=3)), max_leaves=8)
+
+
+@pytest.fixture(autouse=True)
+def _forget_generated_secrets() -> Iterator[None]:
+    """Keys read here are random text ("000000", "aaaaaa"...) and the scrubber is process-wide: left
+    registered, they would redact request ids in every later test of the session."""
+    scrubber = global_scrubber()
+    saved = (dict(scrubber._secrets), scrubber._levels, list(scrubber._pending))
+    yield
+    scrubber._secrets, scrubber._levels, scrubber._pending = saved[0], saved[1], saved[2]
 
 
 def _valid_ws() -> dict[str, Any]:
