@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from browser import Cdp, devtools  # noqa: E402  (the tests' Chromium driver: one CDP client in the repo)
 from scale import measure_scaled  # noqa: E402  (a sibling script, not a package)
 
 from dg_entitlements.fsutil import atomic_write_text  # noqa: E402
@@ -60,8 +60,6 @@ FLAT_FULL_LIMIT_S = 60.0
 FLAT_SAMPLE_S = 20.0
 TARGET_SCRUB_KEY_RATIO = 2.0  # trie: 300 keys cost at most 2x 3 keys (a search should not grow with keys)
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-port=0")
 CDP_STEP_S = 60.0
 
 
@@ -338,56 +336,6 @@ def startup(repeats: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------- 5. report open
 
 
-class Cdp:
-    """A minimal Chrome DevTools Protocol client over one browser websocket (flattened sessions)."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
-        self.arrived = asyncio.Event()
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for raw in self.ws:
-            msg = json.loads(raw)
-            if "id" in msg and msg["id"] in self.pending:
-                self.pending.pop(msg["id"]).set_result(msg)
-            elif "method" in msg:
-                msg["_at"] = time.perf_counter()  # when it arrived, for timings
-                self.events.append(msg)
-                self.arrived.set()
-
-    async def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> Any:
-        self.next_id += 1
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[self.next_id] = fut
-        msg: dict[str, Any] = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        await self.ws.send(json.dumps(msg))
-        reply = await asyncio.wait_for(fut, CDP_STEP_S)
-        if "error" in reply:
-            raise RuntimeError(f"CDP {method}: {reply['error']}")
-        return reply.get("result", {})
-
-    async def wait_event(self, method: str, session: str, since: int) -> float:
-        """perf_counter time at which `method` arrived for `session` (first one after index `since`)."""
-        deadline = time.monotonic() + CDP_STEP_S
-        seen = since
-        while True:
-            for ev in self.events[seen:]:
-                if ev["method"] == method and ev.get("sessionId") == session:
-                    return float(ev["_at"])
-            seen = len(self.events)
-            self.arrived.clear()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no {method} within {CDP_STEP_S} s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.arrived.wait(), 1.0)
-
-
 # After load: the next two animation frames (the page has been laid out and painted once), navigation
 # timing and the paint entries, all in ms from the navigation start.
 PAGE_TIMING_JS = """new Promise(function(done){requestAnimationFrame(function(){requestAnimationFrame(function(){
@@ -399,57 +347,11 @@ done({frame_after_load_ms: performance.now(), dom_content_loaded_ms: nav.domCont
  elements: document.getElementsByTagName('*').length});});});})"""
 
 
-async def _devtools_url(profile: Path, proc: subprocess.Popen[bytes]) -> str:
-    path = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + CDP_STEP_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chromium exited with code {proc.returncode} before DevTools was ready")
-        with contextlib.suppress(FileNotFoundError):
-            lines = path.read_text().split()
-            if len(lines) >= 2:
-                return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
-        await asyncio.sleep(0.05)
-    raise TimeoutError("chromium wrote no DevToolsActivePort")
-
-
-def _stop_chromium(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the process group we created (chromium's helpers included), then kill it."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 async def _open_report(html: Path, repeats: int) -> list[dict[str, Any]]:
-    from websockets.asyncio.client import connect
-
+    """The report opened `repeats` times in one headless Chromium, through the tests' own CDP client."""
     url = html.resolve().as_uri()
-    loads: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="dg-bench-chromium-") as tmp:
-        profile = Path(tmp)
-        proc = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            ws_url = await _devtools_url(profile, proc)
-            async with connect(ws_url, max_size=None, proxy=None, open_timeout=CDP_STEP_S) as ws:
-                cdp = Cdp(ws)
-                try:
-                    for _ in range(repeats):
-                        loads.append(await _one_load(cdp, url))
-                finally:
-                    cdp.reader.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await cdp.reader
-        finally:
-            _stop_chromium(proc)
-    return loads
+    async with devtools(CHROMIUM, CDP_STEP_S) as cdp:
+        return [await _one_load(cdp, url) for _ in range(repeats)]
 
 
 async def _one_load(cdp: Cdp, url: str) -> dict[str, Any]:
@@ -463,7 +365,7 @@ async def _one_load(cdp: Cdp, url: str) -> dict[str, Any]:
     since = len(cdp.events)
     sent = time.perf_counter()
     await cdp.send("Page.navigate", {"url": url}, session)
-    loaded_at = await cdp.wait_event("Page.loadEventFired", session, since)
+    loaded_at = await cdp.arrived_at("Page.loadEventFired", session, since, CDP_STEP_S)
     timing = await cdp.send("Runtime.evaluate", {"expression": PAGE_TIMING_JS, "awaitPromise": True,
                                                  "returnByValue": True}, session)
     rendered_at = time.perf_counter()

@@ -22,7 +22,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,7 @@ class PageCheck:
         return out
 
 
-class _Cdp:
+class Cdp:
     """A minimal CDP client over one browser websocket with flattened target sessions."""
 
     def __init__(self, ws: ClientConnection) -> None:
@@ -116,6 +116,7 @@ class _Cdp:
             if "id" in msg and msg["id"] in self.pending:
                 self.pending.pop(msg["id"]).set_result(msg)
             elif "method" in msg:
+                msg["_at"] = time.perf_counter()  # when it arrived: the benchmark times page loads by it
                 self.events.append(msg)
                 self.event_arrived.set()
 
@@ -146,6 +147,22 @@ class _Cdp:
             for ev in self.events[seen:]:
                 if ev["method"] == method:
                     return ev
+            seen = len(self.events)
+            self.event_arrived.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no {method} within {timeout} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.event_arrived.wait(), left)
+
+    async def arrived_at(self, method: str, session: str, since: int, timeout: float = STEP_TIMEOUT_S) -> float:
+        """perf_counter time at which `method` arrived for `session` (the first one after index `since`)."""
+        deadline = time.monotonic() + timeout
+        seen = since
+        while True:
+            for ev in self.events[seen:]:
+                if ev["method"] == method and ev.get("sessionId") == session:
+                    return float(ev["_at"])
             seen = len(self.events)
             self.event_arrived.clear()
             left = deadline - time.monotonic()
@@ -197,6 +214,26 @@ async def _devtools_url(profile: Path, proc: subprocess.Popen[bytes], timeout: f
                 return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
         await asyncio.sleep(0.05)
     raise TimeoutError(f"chromium wrote no {path.name} within {timeout} s")
+
+
+@contextlib.asynccontextmanager
+async def devtools(chromium: str, timeout: float = STEP_TIMEOUT_S) -> AsyncIterator[Cdp]:
+    """A headless Chromium with a fresh profile and a CDP client on it; everything ends on exit."""
+    with tempfile.TemporaryDirectory(prefix="dge-chromium-") as tmp:
+        profile = Path(tmp)
+        proc = _start_chromium(chromium, profile)
+        try:
+            ws_url = await _devtools_url(profile, proc, timeout)
+            async with connect(ws_url, max_size=None, proxy=None, open_timeout=timeout) as ws:
+                cdp = Cdp(ws)
+                try:
+                    yield cdp
+                finally:
+                    cdp.reader.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await cdp.reader
+        finally:
+            _stop_chromium(proc)
 
 
 _VISIBLE_JS = """(function(sel){var el=document.querySelector(sel); if(!el) return false;
@@ -255,40 +292,14 @@ async def _check(
 ) -> PageCheck:
     url = html_path.resolve().as_uri()
     check = PageCheck(url=url)
-    with tempfile.TemporaryDirectory(prefix="dge-chromium-") as tmp:
-        profile = Path(tmp)
-        proc = _start_chromium(chromium, profile)
-        try:
-            ws_url = await _devtools_url(profile, proc, STEP_TIMEOUT_S)
-            async with connect(ws_url, max_size=None, proxy=None, open_timeout=STEP_TIMEOUT_S) as ws:
-                cdp = _Cdp(ws)
-                try:
-                    await _drive(
-                        cdp,
-                        check,
-                        url,
-                        screenshot_path,
-                        click_selector,
-                        visible_selectors,
-                        evidence_selector,
-                        width,
-                        height,
-                        measure,
-                        press_enter,
-                        first_screen,
-                        emulate,
-                    )
-                finally:
-                    cdp.reader.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await cdp.reader
-        finally:
-            _stop_chromium(proc)
+    async with devtools(chromium) as cdp:
+        await _drive(cdp, check, url, screenshot_path, click_selector, visible_selectors, evidence_selector,
+                     width, height, measure, press_enter, first_screen, emulate)
     return check
 
 
 async def _drive(
-    cdp: _Cdp,
+    cdp: Cdp,
     check: PageCheck,
     url: str,
     screenshot_path: Path,
