@@ -22,7 +22,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,33 +141,27 @@ class Cdp:
         return result
 
     async def wait_event(self, method: str, timeout: float = STEP_TIMEOUT_S) -> dict[str, Any]:
+        return await self._first(lambda ev: ev["method"] == method, 0, f"no {method} within {timeout} s", timeout)
+
+    async def arrived_at(self, method: str, session: str, since: int, timeout: float = STEP_TIMEOUT_S) -> float:
+        """perf_counter time at which `method` arrived for `session` (the first one after index `since`)."""
+        ev = await self._first(lambda ev: ev["method"] == method and ev.get("sessionId") == session, since,
+                               f"no {method} within {timeout} s", timeout)
+        return float(ev["_at"])
+
+    async def _first(self, wanted: Callable[[dict[str, Any]], bool], since: int, problem: str,
+                     timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = since
         while True:
             for ev in self.events[seen:]:
-                if ev["method"] == method:
+                if wanted(ev):
                     return ev
             seen = len(self.events)
             self.event_arrived.clear()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"no {method} within {timeout} s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.event_arrived.wait(), left)
-
-    async def arrived_at(self, method: str, session: str, since: int, timeout: float = STEP_TIMEOUT_S) -> float:
-        """perf_counter time at which `method` arrived for `session` (the first one after index `since`)."""
-        deadline = time.monotonic() + timeout
-        seen = since
-        while True:
-            for ev in self.events[seen:]:
-                if ev["method"] == method and ev.get("sessionId") == session:
-                    return float(ev["_at"])
-            seen = len(self.events)
-            self.event_arrived.clear()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no {method} within {timeout} s")
+                raise TimeoutError(problem)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.event_arrived.wait(), left)
 
