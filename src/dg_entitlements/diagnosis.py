@@ -20,9 +20,11 @@ request with no credential at all, whenever the key is in question).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,6 +246,23 @@ def find_malformed(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     if no_key is not None and no_key.status == (cell.observation.status if cell.observation else None):
         evidence.append(Evidence("ruled out", "the account: the same request with no key gets the same "
                                  "answer"))
+    status = cell.observation.status if cell.observation else None
+    if status == 101 and cell.observation is not None and cell.observation.close_code in facts.NORMAL_CLOSE_CODES:
+        return find_client_asked_close(cell, combo, ctx)  # refused by a normal close: the client asked for it
+    suspects = status_suspects(combo, ctx, status) if not param and generic_words(j, status) else []
+    if suspects:  # Deepgram's words name nothing ("Bad Request"): the request's own documented defect does
+        ranked = tuple(dict.fromkeys([s.cause for s in suspects] + list(facts.candidates_for(status,
+                                                                                            combo.surface.family))))
+        title = f"Deepgram refused the request on {where} without saying why; the request shows: {suspects[0].why}"
+        return suspect_finding(cell, combo, ctx, suspects[0], title, ranked)
+    variant = UNKNOWN_VARIANT.search(j.err_msg or "") or UNKNOWN_VARIANT.search(
+        (cell.observation.close_reason if cell.observation else None) or "")
+    if variant:  # serde's words: the client sent a message type this endpoint does not take
+        sent, expected = variant.group(1), ", ".join(f"`{m}`" for m in BACKTICKED_NAME.findall(variant.group(2)))
+        return Finding("malformed_request", f"Malformed request, not an entitlement problem: {where} does not take "
+                       f"a `{sent}` message", f"Stop sending `{sent}` on this stream: it accepts only {expected} "
+                       "as client messages (Deepgram closes or stops the stream on anything else); no plan change "
+                       "will help.", False, tuple(evidence))
     if "unknown query parameter" in message and param:
         names = [p.strip() for p in param.split(",") if p.strip()]
         ticked = ", ".join(f"`{n}`" for n in names)
@@ -266,13 +285,46 @@ def find_malformed(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
         remedy = (f"Use a language {combo.model or 'this model'} supports (see GET /v1/models) or drop "
                   "`language`.")
     elif param:
-        title = f"Malformed request, not an entitlement problem: parameter `{param}` on {where}"
-        remedy = (f"Fix or remove `{param}` (booleans are lower-case true/false, numbers are plain numbers, "
-                  "callbacks are full https:// URLs); no plan change will help.")
+        names = [p.strip() for p in param.split(",") if p.strip()]
+        ticked = ", ".join(f"`{n}`" for n in names)
+        title = (f"Malformed request, not an entitlement problem: parameter{'s' if len(names) > 1 else ''} {ticked} "
+                 f"on {where}")
+        if j.err_msg:
+            remedy = (f"Change {ticked} as Deepgram's message says (\"{_clause(j.err_msg)}\"); no plan change "
+                      "will help.")
+        else:
+            remedy = (f"Fix or remove {ticked} (booleans are lower-case true/false, numbers are plain numbers, "
+                      "callbacks are full https:// URLs); no plan change will help.")
     else:
         title = f"Malformed request, not an entitlement problem, on {where}"
         remedy = "Fix the request as Deepgram's message says; no plan change or support ticket will help."
     return Finding("malformed_request", title, remedy, False, tuple(evidence))
+
+
+# "unknown variant `KeepAlive`, expected one of `CloseStream`, `ForceEndTurn`, `Configure`" (Flux; surtitle tests,
+# docs/deepgram-facts.md), "unknown variant `Configure`, expected `CloseStream`" (pipecat #5498, SageMaker Flux).
+UNKNOWN_VARIANT = re.compile(r"unknown variant `([^`]+)`,\s*expected (?:one of )?(.+)", re.I)
+BACKTICKED_NAME = re.compile(r"`([^`]+)`")
+
+
+def _clause(text: str, limit: int = 160) -> str:
+    """Deepgram's message as one quotable clause: flat, bounded, no trailing full stop."""
+    flat = " ".join(text.split()).rstrip(".")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def generic_words(judgement: Judgement, status: int | None) -> bool:
+    """Deepgram's words say no more than the status does ("Bad Request", `dg-error: Bad Request`)."""
+    phrase = _status_phrase(status)
+    said = {" ".join(str(w).lower().replace(":", " ").split()) for w in (judgement.err_code, judgement.err_msg) if w}
+    return bool(phrase) and said <= {phrase, f"{phrase} {phrase}"}
+
+
+def _status_phrase(status: int | None) -> str:
+    try:
+        return HTTPStatus(status or 0).phrase.lower()
+    except ValueError:
+        return ""
 
 
 def find_key_in_url(cell: Cell, combo: Combo, name: str) -> Finding:
@@ -631,11 +683,12 @@ def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding
         specific = find_not_found(cell, combo, ctx)
         if "WebSocket only" in specific.title or "regional" in specific.title or "management" in specific.title:
             return specific
-    suspects = [s for s in request_suspects(combo, ctx.auth) if not s.statuses or status in s.statuses]
+    suspects = status_suspects(combo, ctx, status)
     ranked = [s.cause for s in suspects] + list(facts.candidates_for(status, combo.surface.family))
     allows = {400: "the request was refused as malformed, or on the wrong endpoint",
               401: "the credentials were refused", 403: "something refused the request",
-              404: "nothing is served there", 405: "this method or endpoint is not served for this request"}
+              404: "nothing is served there", 405: "this method or endpoint is not served for this request",
+              411: "a length was missing: the media URL's host gave Deepgram none, or the upload had none"}
     what = allows.get(status or 0, "the request failed")
     hint = f" (likely: {suspects[0].why})" if suspects else ""
     return Finding(
@@ -667,13 +720,24 @@ def find_nothing_seen(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findin
     if suspects:  # every suspect is a defect Deepgram documents refusing (facts.py): it explains the failure
         first = suspects[0]
         title = f"Nothing was seen from Deepgram, but the request itself is refused there: {first.why}"
-        finder = HINTLESS_FINDERS.get(first.cause)
-        if finder is not None:
-            return replace(finder(cell, combo, ctx), title=title, candidates=ranked)
-        return Finding(first.cause, title, f"Fix the request ({first.why}); then {_explain_command(cell, combo)}.",
-                       False, candidates=ranked)
+        return suspect_finding(cell, combo, ctx, first, title, ranked)
     return Finding("status_only", f"No answer was seen from {_endpoint(combo)}, and the request shows no defect",
                    f"Get Deepgram's own answer: {_explain_command(cell, combo)}.", False, candidates=ranked)
+
+
+def suspect_finding(cell: Cell, combo: Combo, ctx: DiagnosisContext, suspect: Suspect, title: str,
+                    ranked: tuple[str, ...]) -> Finding:
+    """A defect the request shows, as the cause: the same remedy as when Deepgram's words name it."""
+    finder = HINTLESS_FINDERS.get(suspect.cause)
+    if finder is not None:
+        return replace(finder(cell, combo, ctx), title=title, candidates=ranked)
+    return Finding(suspect.cause, title, f"Fix the request ({suspect.why}); then {_explain_command(cell, combo)}.",
+                   False, candidates=ranked)
+
+
+def status_suspects(combo: Combo, ctx: DiagnosisContext, status: int | None) -> list[Suspect]:
+    """The request's own defects that Deepgram refuses with this status (a suspect with no status: any)."""
+    return [s for s in request_suspects(combo, ctx.auth) if not s.statuses or status in s.statuses]
 
 
 def find_silent_stream(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
@@ -711,15 +775,28 @@ def find_idle_timeout(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findin
             "NET-0000 is not NET-0001: bytes arrived but produced no result; check the audio is decodable as "
             "declared (encoding/sample_rate for raw audio, a complete container header for webm/ogg) and keeps "
             "flowing; this is not an entitlement problem.", False)
+    code = _j(cell).err_code or ""
+    label = code if code and not code.isdigit() else "NET-0001"  # an Error frame's code, or the close's
+    window = "for about 10 s" if label == "NET-0001" else "within its timeout window"
     if keepalive:
-        remedy = (f"NET-0001: Deepgram received nothing for about 10 s. While no audio flows, {keepalive}; send "
+        remedy = (f"{label}: Deepgram received nothing {window}. While no audio flows, {keepalive}; send "
                   "CloseStream when you are done; this is not an entitlement problem.")
     else:
-        remedy = ("NET-0001: Deepgram received nothing for about 10 s. This endpoint has no KeepAlive message: "
+        remedy = (f"{label}: Deepgram received nothing {window}. This endpoint has no KeepAlive message: "
                   "keep streaming audio (send silence while the user is quiet) and close the stream when done; "
                   "this is not an entitlement problem.")
-    return Finding("idle_timeout", f"Idle stream closed by Deepgram on {_endpoint(combo)} (NET-0001: no audio or "
+    return Finding("idle_timeout", f"Idle stream closed by Deepgram on {_endpoint(combo)} ({label}: no audio or "
                    "message within the timeout window)", remedy, False)
+
+
+def find_client_asked_close(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
+    """A normal close the user did not expect: Deepgram read something the client sent as "close"."""
+    code = cell.observation.close_code if cell.observation else None
+    return Finding("malformed_request", f"Deepgram closed the stream on {_endpoint(combo)} normally ({code}): the "
+                   "client sent what Deepgram reads as a close", f"Deepgram closes a stream normally only after "
+                   f"{facts.CLIENT_ASKED_CLOSE}. Never send an empty chunk (check the size before sending, e.g. "
+                   "`if (blob.size > 0)`), and send CloseStream only when you are done; this is not an entitlement "
+                   "problem.", False, candidates=("malformed_request", "idle_timeout", "network_error"))
 
 
 def find_tts_rate_limit(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
@@ -743,14 +820,29 @@ def find_undecodable_audio(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> F
 
 def find_remote_media(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     return Finding("remote_media_error", "Deepgram could not fetch the media at the URL you gave (the media host's "
-                   "problem, not the request's)", "Make the URL publicly reachable over http(s) (not a local path, "
-                   "not behind auth or an expiring link), check the media host answers quickly with the audio, or "
-                   "upload the bytes instead; this is not an entitlement problem.", False)
+                   "problem, not the request's)", "Point the URL at the media file itself (not a web page or a player "
+                   "such as a YouTube link), publicly reachable over http(s) (not a local path, not behind auth or an "
+                   "expiring link), on a host that answers quickly with the file and its Content-Length; or upload "
+                   "the bytes instead; this is not an entitlement problem.", False)
 
 
 def find_unsupported_language(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
     language = next((v for k, v in combo.query() if k == "language"), None)
     asked = f" `{language}`" if language else ""
+    feature = _j(cell).parameter
+    if feature and feature != "language":  # a feature that is offered in fewer languages than the model
+        message = _j(cell).err_msg
+        said = f'Deepgram said: "{_clause(message)}". ' if message else ""
+        ticked = ", ".join(f"`{f.strip()}`" for f in feature.split(","))
+        return Finding("unsupported_language", f"{ticked} is not offered for the language{asked or ' asked for'} on "
+                       f"{_endpoint(combo)}", f"{said}Drop {ticked} for this language, or use it only on audio in a "
+                       "language it offers "
+                       "(the feature's docs list them); this is not an entitlement problem.", False)
+    if not combo.model and language:
+        return Finding("unsupported_language", f"No model named, and Deepgram's default ({facts.LISTEN_DEFAULT_MODEL})"
+                       f" does not offer the language{asked} on {_endpoint(combo)}",
+                       f"Name a model that offers `{language}` (`model=nova-3` or `model=nova-2`; GET /v1/models lists "
+                       "each model's languages); this is not an entitlement problem.", False)
     return Finding("unsupported_language", f"{combo.model or 'This model'} does not offer the language{asked} on "
                    f"{_endpoint(combo)}", f"Use a language {combo.model or 'the model'} offers (GET /v1/models "
                    "lists them per model), or a model that offers it; this is not an entitlement problem.", False)

@@ -101,8 +101,13 @@ FEATURE_CODES = ("unauthorized_features_requested", "requested feature")
 PAYMENT_CODES = ("payment_required",)
 # REMOTE_CONTENT_ERROR: "The remote server hosting the media failed to return valid data"
 # (deepgram-js-sdk #263); "Could not determine if URL for audio download is publicly routable." (#222)
-REMOTE_MEDIA_WORDS = ("remote_content_error", "remote server hosting the media", "url for audio download",
-                      "failed to fetch", "could not fetch", "unable to download", "could not download")
+# "Fetching failed to get valid content-length." (deepgram-js-sdk #135, maintainer: the URL was a web page, not
+# a media file). The first group is Deepgram's own wording (read as Deepgram's words even without a status);
+# "failed to fetch" is also a browser's generic fetch() failure, so it counts only with Deepgram's answer.
+REMOTE_MEDIA_PHRASES = ("remote server hosting the media", "url for audio download", "fetching failed",
+                        "valid content-length")
+REMOTE_MEDIA_WORDS = ("remote_content_error", *REMOTE_MEDIA_PHRASES, "failed to fetch", "could not fetch",
+                      "unable to download", "could not download")
 # "Keywords are not supported for Nova-3. Please use `keyterm` instead." (EpicenterHQ/epicenter #895)
 # "`keyterm` is only supported for Nova-3 and Flux. Please use `keywords` instead." (docs/deepgram-facts.md)
 LANGUAGE_REFUSALS = (re.compile(r"no such model/language/tier combination", re.I),
@@ -131,6 +136,11 @@ UNDECODABLE_AUDIO = ("data-0000", "data0000", "cannot be decoded", "could not be
 TTS_RATE_WINDOW = ("data-0001", "data0001", "too many characters in window")
 TTS_TOO_BIG = ("big-0000", "big-0001", "big0000", "big0001")
 NORMAL_CLOSE_CODES = frozenset({1000, 1005})
+# Deepgram closes a stream normally only when the client asked it to: a CloseStream message, or a zero-length
+# binary frame, which it treats as a close (https://developers.deepgram.com/docs/stt-troubleshooting-websocket-
+# data-and-net-errors: "Sending an empty byte (e.g., b'') will cause unexpected closures"). A MediaRecorder that
+# delivers an empty Blob does exactly that (deepgram-starters/nextjs-live-transcription #13, merged fix).
+CLIENT_ASKED_CLOSE = "a CloseStream message or a zero-length binary frame (an empty audio chunk)"
 ABNORMAL_CLOSE = 1006  # RFC 6455 §7.1.5: no close frame; a browser also reports it for a refused upgrade
 
 # ------------------------------------------------------------------------------------------ who answered
@@ -190,6 +200,9 @@ STATUS_CANDIDATES: Mapping[tuple[int, Family | None], tuple[str, ...]] = {
     (404, None): ("not_found", "wrong_endpoint"),
     (405, None): ("wrong_endpoint", "not_found"),
     (429, None): ("rate_limited",),
+    # 411 on pre-recorded audio: a URL source whose host gave Deepgram no usable length (deepgram-python-sdk
+    # #293: a CGI download script; a plain mp3 URL worked), or an upload sent with no length at all.
+    (411, Family.STT): ("remote_media_error", "malformed_request", "not_deepgram"),
 }
 STATUS_FALLBACK = ("malformed_request", "not_deepgram", "server_error")
 
@@ -275,11 +288,13 @@ FLUX_DEFAULT_EOT_THRESHOLD = 0.7
 # topics/intents: 403 UNAUTHORIZED_FEATURES_REQUESTED (docs/deepgram-facts.md, from deepgram/skills
 # audio-intelligence); detect_language: 400 at the handshake, "not supported by realtime transcription"
 # (fastrepl/anarlog #2877, maintainer; also jambonz/jambonz-feature-server #1109),
-# https://developers.deepgram.com/docs/language-detection (use `language=multi` on a stream). `summarize` on a
-# stream is refused with words ("Summarization is not available for streaming.") the verdict code reads as a
-# malformed request, and `sentiment` is silently ignored, so neither is listed.
+# https://developers.deepgram.com/docs/language-detection (use `language=multi` on a stream); summarize: 400
+# "Summarization is not available for streaming." (docs/deepgram-facts.md, from deepgram/skills). All of them are
+# one cause, feature_not_allowed: the feature exists, not on a stream. `sentiment` is silently ignored, so it is
+# not listed.
 PRERECORDED_ONLY_FEATURES: Mapping[str, int] = {
-    "detect_language": 400, "topics": 403, "custom_topic": 403, "intents": 403, "custom_intent": 403,
+    "detect_language": 400, "summarize": 400, "topics": 403, "custom_topic": 403, "intents": 403,
+    "custom_intent": 403,
 }
 FALSE_VALUES = ("false", "0", "")
 
@@ -302,6 +317,12 @@ ENGLISH_ONLY_USE_CASES = ("meeting", "phonecall", "finance", "conversationalai",
 LANGUAGE_TAG = re.compile(r"(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multi)", re.IGNORECASE)
 
 
+# /v1/listen with no `model` uses `base-general` (docs/deepgram-facts.md, from the API reference's query
+# parameters). Leaving the model out and naming a language is how "400 Bad Request" for Czech happened
+# (deepgram-rust-sdk #109, reporter's fix: "I need to add .model(Model::Nova2)").
+LISTEN_DEFAULT_MODEL = "base-general"
+
+
 def english_only_model(model: str | None) -> bool:
     """A use-case variant (nova-2-phonecall, conversationalai, nova-3-medical ...): English only."""
     name = (model or "").strip().lower()
@@ -319,9 +340,15 @@ def language_problem(model: str | None, pairs: list[tuple[str, str]]) -> tuple[s
                     "`en` or `es-419`, or `multi`)")
     for value in languages:
         lowered = value.strip().lower()
-        if english_only_model(model) and lowered != "multi" and not lowered.startswith("en"):
+        if lowered == "multi" or lowered.startswith("en"):
+            continue
+        if english_only_model(model):
             return ("unsupported_language", f"{model} is an English-only use-case model, so `language={value}` is "
                     "not offered (use the model's general variant, e.g. nova-2-general, or nova-3)")
+        if not model:
+            return ("unsupported_language", "no `model` is named, so Deepgram uses its default "
+                    f"({LISTEN_DEFAULT_MODEL}), which offers far fewer languages: name a model that offers "
+                    f"`language={value}` (nova-3 or nova-2; GET /v1/models lists each model's languages)")
     return None
 
 
@@ -373,7 +400,7 @@ DEEPGRAM_PHRASES: tuple[tuple[str, int], ...] = (
     ("invalid credentials", 401), (SCOPE_WORDS, 401), (NOT_ENTITLED_WORDS, 403),
     ("no such model/version combination", 400), ("no such model/language/tier combination", 400),
     ("invalid query string", 400), ("is only supported for", 400), ("are not supported for", 400),
-    ("remote server hosting the media", 400), ("url for audio download", 400), ("corrupt or unsupported data", 400),
+    *((phrase, 400) for phrase in REMOTE_MEDIA_PHRASES), ("corrupt or unsupported data", 400),
     ("not supported on the /v", 400), ("does not have enough credits", 402),
 )
 # A close reason names its documented close code (tables above): "See https://dpgr.am/net0001" -> 1011.
@@ -397,6 +424,83 @@ def status_for_words(text: str) -> int | None:
             return status
     if WRONG_ENDPOINT_CODE.search(text):
         return 400
+    named = CODE_FIELD.search(text) or BARE_CODE.fullmatch(text.strip())
+    meaning = code_meaning(named.group(1)) if named else None
+    return meaning.status if meaning is not None else None
+
+
+# ------------------------------------------------------------------------------------------ codes not known yet
+# Deepgram names errors with SCREAMING_SNAKE codes (err_code, an Error frame's `code`, the modern `category`) and
+# adds new ones over time: INACTIVE_CLIENT on Flux (livekit/agents #3579, maintainer: "if we are not sending
+# data for awhile, DG will timeout with INACTIVE_CLIENT"), UNSUPPORTED_AUDIO_FORMAT on /v1/speak (pipecat
+# #2764), CLIENT_MESSAGE_TIMEOUT and FAILED_TO_SPEAK on the agent (docs/deepgram-facts.md). The table above
+# holds the codes we have seen; a code not in it is still read, word by word, because the words Deepgram
+# builds its codes from keep one meaning across all of them. First match wins: the order puts the more
+# specific meaning first (REMOTE before INVALID, CLIENT+TIMEOUT before TIMEOUT).
+@dataclass(frozen=True)
+class CodeMeaning:
+    """What a Deepgram error code's own words say: the cause class and the status Deepgram sends it with."""
+
+    cause: str
+    status: int
+
+
+CODE_WORDS: tuple[tuple[frozenset[str], CodeMeaning], ...] = (
+    (frozenset({"INACTIVE", "IDLE", "INACTIVITY"}), CodeMeaning("idle_timeout", 408)),
+    (frozenset({"REMOTE"}), CodeMeaning("remote_media_error", 400)),
+    (frozenset({"PAYMENT", "CREDIT", "CREDITS", "BALANCE", "FUNDS", "BILLING"}), CodeMeaning("no_credits", 402)),
+    (frozenset({"PERMISSION", "PERMISSIONS", "SCOPE", "SCOPES", "FORBIDDEN"}), CodeMeaning("missing_scope", 403)),
+    (frozenset({"AUTH", "AUTHENTICATION", "CREDENTIALS", "UNAUTHENTICATED", "EXPIRED"}),
+     CodeMeaning("invalid_key", 401)),
+    (frozenset({"RATE", "THROTTLED", "THROTTLE", "CONCURRENCY", "QUOTA"}), CodeMeaning("rate_limited", 429)),
+    (frozenset({"INTERNAL", "SERVER", "UNAVAILABLE", "OVERLOADED", "FAILED"}), CodeMeaning("server_error", 500)),
+    (frozenset({"INVALID", "UNSUPPORTED", "MALFORMED", "UNPARSABLE", "UNKNOWN", "MISSING", "BAD", "DUPLICATE",
+                "UNEXPECTED", "PAYLOAD", "PARAMETER", "QUERY"}), CodeMeaning("malformed_request", 400)),
+    (frozenset({"NOT_FOUND"}), CodeMeaning("not_found", 404)),
+    (frozenset({"TIMEOUT"}), CodeMeaning("timeout", 408)),
+)
+# Words of clients' and browsers' own network codes (Chrome's ERR_*, OpenSSL's CERTIFICATE_VERIFY_FAILED).
+CLIENT_CODE_WORDS = frozenset({"ERR", "CERT", "CERTIFICATE", "SSL", "TLS", "CONNECTION", "SOCKET", "DNS", "NAME",
+                               "NETWORK", "HOST", "PROXY", "TUNNEL"})
+CODE_FIELD = re.compile(r'"(?:err_code|error_code|code|category)"\s*:\s*"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
+BARE_CODE = re.compile(r"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)")
+
+
+def code_meaning(code: str | None) -> CodeMeaning | None:
+    """The meaning of a Deepgram error code from its words (None: not a code, or no word we can read).
+
+    A client's timeout on a stream (CLIENT_MESSAGE_TIMEOUT: the client sent nothing in time) is an idle
+    close, not the server's slowness; NOT and FOUND are read together."""
+    if not code or not BARE_CODE.fullmatch(code.strip()):
+        return None
+    words = set(code.strip().upper().split("_"))
+    if words & CLIENT_CODE_WORDS:
+        return None  # ERR_CERT_AUTHORITY_INVALID, CERTIFICATE_VERIFY_FAILED: the client's network, not Deepgram
+    if "NOT" in words and "FOUND" in words:
+        words.add("NOT_FOUND")
+    if "TIMEOUT" in words and "CLIENT" in words:
+        words.add("IDLE")
+    return next((meaning for keys, meaning in CODE_WORDS if keys & words), None)
+
+
+# Clients print the status they got in their own words: "Unexpected server response: 401" (ws), "server
+# rejected WebSocket connection: HTTP 402" (websockets), "WSServerHandshakeError: 400, message='Invalid response
+# status'" (aiohttp), "notAnUpgrade(401)" (Swift), "Client error '411 Length Required'" (httpx), "The server
+# returned status code '429'" (.NET). Each is in tests/realworld with its source.
+STATUS_IN_CLIENT_TEXT = (
+    re.compile(r"(?:\bHTTP(?:/[\d.]+)?|\bstatus(?:[ _]code)?|server response|notAnUpgrade|HandshakeError)"
+               r"[\s:=('\"]{0,4}([1-5]\d\d)\b", re.I),
+    re.compile(r"'([1-5]\d\d) [A-Z][a-z]+"),
+    re.compile(r"\b([1-5]\d\d), message="),  # aiohttp's ClientResponseError: "408, message='Request Timeout'"
+)
+
+
+def status_in_client_text(text: str) -> int | None:
+    """The HTTP status a client's error text reports, or None when it names none."""
+    for pattern in STATUS_IN_CLIENT_TEXT:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
     return None
 
 

@@ -42,8 +42,8 @@ from .model import (
 )
 from .outcomes import outcome_for
 from .secrets import register_secret
-from .userrequest import combo_for
-from .verdicts import judge, judge_accepted_output, judge_foreign_service
+from .userrequest import combo_for, transport_of
+from .verdicts import judge, judge_accepted_output, judge_foreign_service, judge_warnings
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,14 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
     status, close_code, error = answer.status, answer.close_code, answer.client_error
     text = answer.body
     streamed = bool(answer.frames) or close_code is not None or bool(answer.close_reason)
-    if not (text and text.strip()) and error and not streamed and facts.status_for_words(error) is not None:
-        text, error = error, None  # the client kept Deepgram's words (an SDK exception message): read them
+    if not (text and text.strip()) and error and not streamed:
+        embedded = _embedded_body(error)
+        if embedded is not None or facts.status_for_words(error) is not None:
+            # the client kept Deepgram's words (an SDK exception message, with the body in it): read them
+            status = status if status is not None else facts.status_in_client_text(error)
+            text, error = embedded or error, None
+    if status is None and error and not streamed:
+        status = facts.status_in_client_text(error)  # "Unexpected server response: 401": an answer came
     body, kind = _body(text)
     if status is None and text and not streamed:
         words = text if kind == "text" else json.dumps(body)
@@ -173,6 +179,19 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
                        closed_by="server" if close_code not in (None, facts.ABNORMAL_CLOSE) else None,
                        error=_network_kind(error) if status is None else None,  # an answer came: no network error
                        error_detail=answer.client_error, request=request)
+
+
+def _embedded_body(error: str) -> str | None:
+    """Deepgram's JSON body inside a client's error text ("...: 401 - {"err_code":"INVALID_AUTH",...}")."""
+    start = error.find("{")
+    if start < 0:
+        return None
+    candidate = error[start: error.rfind("}") + 1] or error[start:]
+    try:
+        data = json.loads(candidate)
+    except ValueError:
+        return candidate if facts.CODE_FIELD.search(candidate) or '"err_msg"' in candidate else None
+    return candidate if isinstance(data, Mapping) and ({"err_code", "err_msg", "category"} & set(data)) else None
 
 
 def _network_kind(error: str | None) -> str | None:
@@ -211,8 +230,16 @@ def _refine(judgement: Judgement, observation: Observation, combo: Combo) -> Jud
     if foreign is not None:
         return foreign
     if judgement.verdict is Verdict.ENTITLED:
-        # The user came with a problem: an accepted request that transcribed nothing is evidence too.
-        judgement = judge_accepted_output(observation, combo, audio_sent=True) or judgement
+        # The user came with a problem: an accepted request that Deepgram warned about, or that transcribed
+        # nothing, is evidence too.
+        judgement = (judge_warnings(observation, combo) or judge_accepted_output(observation, combo, audio_sent=True)
+                     or judgement)
+    closed = (combo.surface.transport == "ws" and observation.status == 101 and observation.closed_by == "server"
+              and observation.close_code in facts.NORMAL_CLOSE_CODES and not observation.close_reason)
+    if judgement.verdict is Verdict.ENTITLED and closed:
+        return replace(judgement, verdict=Verdict.MALFORMED_REQUEST,
+                       reason=f"Deepgram closed the stream normally ({observation.close_code}), which it does only "
+                       f"when the client asks: {facts.CLIENT_ASKED_CLOSE}; it is not a denial.")
     silent = (combo.surface.transport == "ws" and observation.status == 101 and not observation.frames
               and observation.close_code is None and not observation.error_detail)
     if judgement.verdict is Verdict.ENTITLED and silent:
@@ -238,6 +265,10 @@ def diagnose_answer(url: str, answer: SeenAnswer, method: str | None = None, hea
     auth = auth_form(url, headers, complete=headers_complete)
     if auth.where in ("unknown", "none") and _client_has_no_key(answer):
         auth = AuthForm(where="none")  # the client refused to send: it had no key
+    if (answer.frames or answer.close_code is not None or answer.close_reason) and transport_of(url) == "http":
+        # The user saw stream messages or a close: whatever the URL's scheme (an HTTP/2 bidirectional stream
+        # such as SageMaker's), the exchange was a stream and is judged as one.
+        url = urlunsplit(("wss" if url.lower().startswith("https") else "ws", *urlsplit(url)[1:]))
     combo = combo_for(catalogue, safe_url(url), method)
     verb = combo.surface.method
     observation = observation_for(url, answer, verb, auth, combo.surface.transport)

@@ -110,8 +110,24 @@ def _str(value: Any) -> str | None:
     return None
 
 
+# The fields Deepgram's error bodies and frames carry, read one by one from a body that is not whole JSON: a
+# client's log line or exception message cut it short ("...`encoding=opus..." in pipecat #2764), or the probe's
+# size bound did.
+SALVAGED_FIELDS = ("err_code", "err_msg", "error_code", "category", "message", "details", "code", "description",
+                   "type", "request_id", "warn_code", "warn_msg")
+FIELD_VALUE = re.compile(r'"(' + "|".join(SALVAGED_FIELDS) + r')"\s*:\s*"((?:[^"\\]|\\.)*)(?:"|$)')
+
+
+def salvage_fields(text: str) -> dict[str, str] | None:
+    """The string fields of a cut-short JSON error body (the last value may be cut), or None if it has none."""
+    found: dict[str, str] = {}
+    for name, value in FIELD_VALUE.findall(text):
+        found.setdefault(name, value.replace('\\"', '"'))
+    return found or None
+
+
 def decode_body(body: Any) -> Any:
-    """Bytes become text, text that is JSON becomes JSON: the runner may hand us either."""
+    """Bytes become text, text that is JSON becomes JSON (a cut-short JSON object: the fields that survive)."""
     if isinstance(body, bytes | bytearray | memoryview):
         body = bytes(body).decode("utf-8", "replace")
     if isinstance(body, str):
@@ -120,7 +136,7 @@ def decode_body(body: Any) -> Any:
             try:
                 return json.loads(stripped)
             except (ValueError, RecursionError):
-                return body
+                return salvage_fields(stripped[:100_000]) or body
     return body
 
 
@@ -553,6 +569,9 @@ def judge_refusal(status: int, words: Words, observation: Observation, combo: Co
     stream_refusal = judge_wrong_endpoint(status, words, combo)
     if stream_refusal is not None:
         return stream_refusal
+    by_code = judge_code_words(said, words, combo)
+    if by_code is not None:
+        return by_code
     if status == 402 or any(c in text for c in facts.PAYMENT_CODES):
         return _j(V.PAYMENT_REQUIRED, f"{said}: the project has no credits left for this request.",
                           words, combo)
@@ -602,6 +621,35 @@ def judge_status_only(status: int, observation: Observation, combo: Combo) -> Ju
     verdict = V.INVALID_AUTH if status == 401 else V.NOT_FOUND if status in (404, 405) else V.UNRECOGNISED
     return _j(verdict, f"{said}; the status alone cannot say which cause, and it is not read as a denial.",
               words, combo, cause_hint="status_only")
+
+
+# A code's own words, read when the code is not one we know (facts.code_meaning): the verdict and cause each
+# meaning leads to, and what it means in one clause. malformed_request and not_found are left to the status
+# rules below, which also name the parameter or the path.
+CODE_VERDICTS: Mapping[str, tuple[Verdict, str | None, str]] = {
+    "idle_timeout": (V.TIMEOUT, "idle_timeout", "the stream was idle too long (Deepgram got no audio or message in "
+                     "time); inconclusive, not a denial"),
+    "remote_media_error": (V.SERVER_ERROR, "remote_media_error", "Deepgram could not fetch the media from the URL "
+                           "(the media host's problem, not an entitlement)"),
+    "no_credits": (V.PAYMENT_REQUIRED, None, "the project has no credits left for this request"),
+    "missing_scope": (V.INSUFFICIENT_PERMISSIONS, None, "the key lacks the permission (scope) this request needs"),
+    "invalid_key": (V.INVALID_AUTH, None, "the credentials were refused"),
+    "rate_limited": (V.RATE_LIMITED, None, "a rate or concurrency limit was hit; inconclusive"),
+    "server_error": (V.SERVER_ERROR, None, "a failure on Deepgram's side, which says nothing about the account"),
+    "timeout": (V.TIMEOUT, None, "something timed out; inconclusive, not a denial"),
+}
+
+
+def judge_code_words(said: str, words: Words, combo: Combo) -> Judgement | None:
+    """A Deepgram error code we have no rule for, judged from its own words (INACTIVE_CLIENT: idle)."""
+    code = words.code or ""
+    if code.upper() in facts.DEEPGRAM_ERROR_CODES:
+        return None
+    meaning = facts.code_meaning(code)
+    if meaning is None or meaning.cause not in CODE_VERDICTS:
+        return None
+    verdict, hint, what = CODE_VERDICTS[meaning.cause]
+    return _j(verdict, f"{said}: {what} (read from the code's own words).", words, combo, cause_hint=hint)
 
 
 def judge_feature(status: int, words: Words, combo: Combo) -> Judgement:
@@ -670,6 +718,10 @@ def judge_bad_request(status: int, words: Words, observation: Observation, combo
                   "for; this is not an entitlement problem.", words, combo, parameter="language",
                   cause_hint="unsupported_language")
     parameter = parameter_from_words(message, sent) or suspicious_parameter(pairs)
+    batch_only = [n for n in facts.prerecorded_only_features(pairs) if n in (parameter or "").split(", ")]
+    if combo.surface.transport == "ws" and combo.surface.family == Family.STT and batch_only:
+        return _j(V.FEATURE_NOT_ALLOWED, f"{said}: `{batch_only[0]}` is a pre-recorded feature, not offered on a "
+                  "stream; not a model entitlement.", words, combo, parameter=", ".join(batch_only))
     named = f" (parameter `{parameter}`)" if parameter else ""
     return _j(V.MALFORMED_REQUEST, f"{said}: the request itself is malformed{named}; this is not "
                       "an entitlement problem.", words, combo, parameter=parameter)
@@ -795,10 +847,58 @@ def judge_accepted_output(observation: Observation, combo: Combo, audio_sent: bo
               Words(), combo, cause_hint="undecodable_audio")
 
 
+# Deepgram accepts a request and says, in a warning, that it ignored part of it: pre-recorded responses carry
+# `metadata.warnings: [{parameter, type, message}]` (the SDKs' response types, e.g. deepgram-python-sdk 3.x
+# `Warning`), streams send `Warning` messages; a client may show only the message ("Topics is only supported
+# for English.", hyperaudio/hyperaudio-lite-editor #598, maintainer: "Deepgram returns an `unsupported_language`
+# warning"). A request's output missing what it asked for is then the request's problem, not the account's.
+LANGUAGE_WARNING = re.compile(r"(language|only supported for [A-Z][a-z]+)", re.I)
+
+
+def _warnings(observation: Observation) -> list[Mapping[Any, Any]]:
+    body = decode_body(observation.body)
+    found: list[Mapping[Any, Any]] = []
+    if isinstance(body, Mapping):
+        meta = body.get("metadata")
+        for holder in (meta if isinstance(meta, Mapping) else {}, body):
+            items = holder.get("warnings")
+            found += [w for w in (items if isinstance(items, list) else []) if isinstance(w, Mapping)]
+    elif isinstance(body, str) and facts.status_for_words(body) is not None:
+        found.append({"message": body.strip()})  # the client showed Deepgram's warning and nothing else
+    for frame in observation.frames:
+        data = _frame_data(frame)
+        if data is not None and str(data.get("type", "")).lower() == "warning":
+            found.append(data)
+    return found
+
+
+def judge_warnings(observation: Observation, combo: Combo) -> Judgement | None:
+    """An accepted request Deepgram warned about: the first warning, as a request problem (None: no warning)."""
+    warnings = _warnings(observation)
+    if not warnings:
+        return None
+    first = warnings[0]
+    words = words_from_mapping(first, "frame")
+    kind = str(first.get("type") or "")
+    parameter = _str(first.get("parameter")) or parameter_from_words(words.message or "", [
+        n for n, _ in request_parameters(observation, combo)])
+    language = "language" in kind.lower() or bool(LANGUAGE_WARNING.search(words.message or ""))
+    said = f"Deepgram accepted the request ({observation.status}) but warned {words.quoted() or kind}".rstrip()
+    if language:
+        return _j(V.MALFORMED_REQUEST, f"{said}: part of the request is not offered for this language, so Deepgram "
+                  "ignored it; not an entitlement problem.", words, combo, parameter=parameter,
+                  cause_hint="unsupported_language")
+    return _j(V.MALFORMED_REQUEST, f"{said}: Deepgram ignored part of the request; not an entitlement problem.",
+              words, combo, parameter=parameter)
+
+
 def judge_error_frame(data: Mapping[Any, Any], combo: Combo) -> Judgement:
     words = words_from_mapping(data, "frame")
     said = f"Deepgram accepted the stream (101) then sent Error {words.quoted()}".rstrip()
     text = words.text
+    by_code = judge_code_words(said, words, combo)
+    if by_code is not None and by_code.verdict is not V.SERVER_ERROR:
+        return by_code  # the code's words decide; "failed"/"internal" are read by the rule below as before
     if "internal" in text or "failed_to" in text or "server" in text:
         return _j(V.SERVER_ERROR, f"{said}: a server-side failure; inconclusive.", words, combo)
     if NOT_ENTITLED_WORDS in text or "insufficient_permissions" in text:

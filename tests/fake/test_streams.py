@@ -98,6 +98,27 @@ def test_v1_idle_window_closes_1011_after_metadata() -> None:
 # ------------------------------------------------------------------------------------------- Flux
 
 
+def test_flux_idle_sends_inactive_client_then_closes_and_the_diagnosis_reads_it() -> None:
+    """livekit/agents #3579 (maintainer): an idle Flux stream ends with Error INACTIVE_CLIENT. The same answer,
+    diagnosed offline as a user would paste it, is an idle stream with the Flux remedy (no KeepAlive)."""
+    from dg_entitlements.offline import SeenAnswer, diagnose_answer
+
+    with running(config(server={"stream_idle_timeout_s": 0.3})) as server:
+        res = asyncio.run(ws_session(server.ws_url + FLUX, token("dgfake-test-k1"), first_window=0.0))
+    errors = [m for m in res.texts() if m["type"] == "Error"]
+    assert [e["code"] for e in errors] == ["INACTIVE_CLIENT"] and res.close_code == 1011
+    _, diagnosis = diagnose_answer("wss://api.deepgram.com" + FLUX,
+                                   SeenAnswer(frames=tuple(errors), close_code=res.close_code))
+    assert diagnosis.cause == "idle_timeout" and "silence" in diagnosis.remedy
+
+
+def test_flux_idle_knob_closes_like_v1_listen() -> None:
+    with running(config(server={"stream_idle_timeout_s": 0.3}, fidelity={"flux_idle": "net0001"})) as server:
+        res = asyncio.run(ws_session(server.ws_url + FLUX, token("dgfake-test-k1"), first_window=0.0))
+    assert not [m for m in res.texts() if m["type"] == "Error"]
+    assert (res.close_code, res.close_reason) == (1011, NET_0001_REASON)
+
+
 def check_flux_rules(msgs: list[dict[str, Any]]) -> None:
     """The documented state rules (docs flux/state), checked over a whole session."""
     assert [m["sequence_id"] for m in msgs] == list(range(len(msgs)))

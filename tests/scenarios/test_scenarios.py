@@ -162,9 +162,10 @@ def test_keyterm_on_nova_2(scenarios: ScenarioRun) -> None:
 
 
 def test_summarize_on_a_stream(scenarios: ScenarioRun) -> None:
-    """Deepgram's words do not name the parameter ("Summarization ..."); the diagnosis still does."""
+    """Deepgram's words do not name the parameter ("Summarization ..."); the diagnosis still does, and calls it
+    what detect_language and topics on a stream are too: a pre-recorded feature, not offered on a stream."""
     cell = scenarios.cell("payg-full", "listen-v1-ws::nova-3+summarize")
-    check(cell, status=400, verdict=Verdict.MALFORMED_REQUEST, cause="malformed_request", is_entitlement=False)
+    check(cell, status=400, verdict=Verdict.FEATURE_NOT_ALLOWED, cause="feature_not_allowed", is_entitlement=False)
     assert cell.judgement and cell.judgement.parameter == "summarize"
     assert cell.judgement.err_msg == "Summarization is not available for streaming."
     assert cell.diagnosis and "`summarize`" in cell.diagnosis.title

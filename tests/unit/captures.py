@@ -180,7 +180,7 @@ CAPTURES: tuple[Capture, ...] = (
             Verdict.MALFORMED_REQUEST, params=(("diarize", "true"), ("diarize_model", "latest")),
             parameter="diarize_model, diarize", assembled=True),
     Capture("summarize-on-stream", "§5.4F summarize on the stream (SKILLS)", "listen-v1-ws", "nova-3", 400,
-            "Summarization is not available for streaming.", Verdict.MALFORMED_REQUEST,
+            "Summarization is not available for streaming.", Verdict.FEATURE_NOT_ALLOWED,
             params=(*STREAM_PARAMS, ("summarize", "v2")), parameter="summarize"),
     Capture("read-missing-language", "§3.6 /v1/read without language (SKILLS #20)", "read-v1-rest", None, 400,
             '{"err_code":"INVALID_QUERY_PARAMETER","err_msg":"Failed to deserialize query parameters: missing field `language`"}',

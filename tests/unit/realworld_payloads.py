@@ -241,10 +241,56 @@ DG_ERROR_HEADER_ONLY = RealAnswer(
     "wss://api.deepgram.com/v1/listen?model=nova-3",
     SeenAnswer(headers={"dg-error": "Invalid credentials.", "dg-request-id": "01a0accc-307e-7171-b0e9-5eb486f4e252"}),
     "invalid_key", headers=("Authorization: Token {key}",), note="a client that printed the handshake headers only")
+# Codes and shapes the rules had no entry for when first seen (the unseen-2 corpus): each is read by a general
+# rule (a code's own words, a warning on an acceptance, a normal close the client asked for, a default model).
+FLUX_INACTIVE_CLIENT = RealAnswer(
+    "flux-inactive-client", "https://github.com/livekit/agents/pull/3579",
+    "wss://api.deepgram.com/v2/listen?model=flux-general-en&encoding=linear16&sample_rate=16000",
+    SeenAnswer(frames=({"type": "Error", "code": "INACTIVE_CLIENT"},)), "idle_timeout",
+    headers=("Authorization: Token {key}",), note="maintainer: DG times out with INACTIVE_CLIENT when no data is sent")
+TTS_UNSUPPORTED_FORMAT_CUT = RealAnswer(
+    "tts-unsupported-audio-format-cut-short", "https://github.com/pipecat-ai/pipecat/issues/2764",
+    "https://api.deepgram.com/v1/speak?model=aura-2-helena-en&encoding=opus&container=none",
+    SeenAnswer(body='{"err_code":"UNSUPPORTED_AUDIO_FORMAT","err_msg":"Unsupported audio format: `container=none` is invalid when `encoding=opus...'),
+    "malformed_request", headers=("Authorization: Token {key}", "Content-Type: application/json"),
+    note="the log line cut the body short: not whole JSON")
+REMOTE_CONTENT_LENGTH = RealAnswer(
+    "remote-fetch-content-length", "https://github.com/deepgram/deepgram-js-sdk/issues/135",
+    "https://api.deepgram.com/v1/listen", SeenAnswer(client_error="Fetching failed to get valid content-length."),
+    "remote_media_error", headers=("Authorization: Token {key}", "Content-Type: application/json"),
+    note='JSON body {"url": a YouTube page}: a web page, not a media file')
+REMOTE_LENGTH_REQUIRED = RealAnswer(
+    "remote-411-length-required", "https://github.com/deepgram/deepgram-python-sdk/issues/293",
+    "https://api.deepgram.com/v1/listen?punctuate=true&model=2-ea&tier=nova&diarize=true&smart_format=true",
+    SeenAnswer(client_error="httpx.HTTPStatusError: Client error '411 Length Required' for url"), "remote_media_error",
+    headers=("Authorization: Token {key}", "Content-Type: application/json"),
+    note="JSON body with a CGI download URL; the status is only in the client's text")
+TOPICS_ENGLISH_ONLY_200 = RealAnswer(
+    "topics-english-only-warning", "https://github.com/hyperaudio/hyperaudio-lite-editor/issues/598",
+    "https://api.deepgram.com/v1/listen?model=nova-2&language=fr&summarize=v2&topics=true",
+    SeenAnswer(status=200, body="Topics is only supported for English."), "unsupported_language",
+    headers=("Authorization: Token {key}",), note="model and language stand in (the report does not show them)")
+EMPTY_FRAME_CLOSE_1000 = RealAnswer(
+    "empty-binary-frame-close-1000", "https://github.com/deepgram-starters/nextjs-live-transcription/pull/13",
+    "wss://api.deepgram.com/v1/listen?model=nova-2&interim_results=true&smart_format=true",
+    SeenAnswer(close_code=1000), "malformed_request", headers=("Sec-WebSocket-Protocol: token, {key}",),
+    note="iOS MediaRecorder delivered an empty Blob, sent as an empty binary frame")
+DEFAULT_MODEL_CZECH = RealAnswer(
+    "default-model-czech-400", "https://github.com/deepgram-devs/deepgram-rust-sdk/issues/109",
+    "wss://api.deepgram.com/v1/listen?language=cs&encoding=linear16&sample_rate=16000&channels=1",
+    SeenAnswer(status=400, headers={"dg-error": "Bad Request"}), "unsupported_language",
+    headers=("Authorization: Token {key}",), note="reporter's fix: add .model(Model::Nova2)")
+KEY_AS_BEARER_401 = RealAnswer(
+    "key-sent-as-bearer-401", "https://github.com/OpenWhispr/openwhispr/issues/2140",
+    "wss://api.deepgram.com/v1/listen?model=nova-3",
+    SeenAnswer(client_error="Unexpected server response: 401"), "wrong_auth_scheme",
+    headers=("Authorization: Bearer {key}",), note="the status is only in the ws library's text")
 RULE_ANSWERS = (NO_HEADERS_DOTNET, KEY_REQUIRED_NODE, KEY_NOT_SET_APP, VENDOR_401, GATEWAY_QUOTA, SELFHOSTED_429,
                 DETECT_LANGUAGE_STREAM, DETECT_LANGUAGES_STREAM, ENGLISH_ONLY_HIDDEN, ENGLISH_ONLY_400,
                 LANGUAGE_ENUM_NAME, TTS_VOICE_TYPO, SILENT_NO_ENCODING, SILENT_FOREIGN_LANGUAGE, NOTHING_WHISPER_STREAM,
-                AGENT_CLIENT_MESSAGE, DG_ERROR_HEADER_ONLY)
+                AGENT_CLIENT_MESSAGE, DG_ERROR_HEADER_ONLY, FLUX_INACTIVE_CLIENT, TTS_UNSUPPORTED_FORMAT_CUT,
+                REMOTE_CONTENT_LENGTH, REMOTE_LENGTH_REQUIRED, TOPICS_ENGLISH_ONLY_200, EMPTY_FRAME_CLOSE_1000,
+                DEFAULT_MODEL_CZECH, KEY_AS_BEARER_401)
 
 DEEPGRAM_ANSWERS = (NOVA3_KEYWORDS, NOVA3_KEYWORDS_WS_BARE, KEYWORDS_BROWSER_1006, WHISPER_STREAM_405,
                     REMOTE_NOT_ROUTABLE, REMOTE_CONTENT, NET0001, NET0000, METADATA_ONLY, TTS_CHAR_RATE,

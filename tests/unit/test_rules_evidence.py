@@ -13,21 +13,29 @@ from __future__ import annotations
 import pytest
 from realworld_payloads import (
     AGENT_CLIENT_MESSAGE,
+    DEFAULT_MODEL_CZECH,
     DETECT_LANGUAGE_STREAM,
     DETECT_LANGUAGES_STREAM,
     DG_ERROR_HEADER_ONLY,
+    EMPTY_FRAME_CLOSE_1000,
     ENGLISH_ONLY_400,
     ENGLISH_ONLY_HIDDEN,
+    FLUX_INACTIVE_CLIENT,
     GATEWAY_QUOTA,
+    KEY_AS_BEARER_401,
     KEY_NOT_SET_APP,
     KEY_REQUIRED_NODE,
     LANGUAGE_ENUM_NAME,
     NO_HEADERS_DOTNET,
     NOTHING_WHISPER_STREAM,
+    REMOTE_CONTENT_LENGTH,
+    REMOTE_LENGTH_REQUIRED,
     RULE_ANSWERS,
     SELFHOSTED_429,
     SILENT_FOREIGN_LANGUAGE,
     SILENT_NO_ENCODING,
+    TOPICS_ENGLISH_ONLY_200,
+    TTS_UNSUPPORTED_FORMAT_CUT,
     TTS_VOICE_TYPO,
     VENDOR_401,
     RealAnswer,
@@ -38,6 +46,7 @@ from realworld_payloads import (
 from dg_entitlements import facts
 from dg_entitlements.model import Diagnosis, Judgement, Verdict
 from dg_entitlements.offline import SeenAnswer, diagnose_answer
+from dg_entitlements.verdicts import salvage_fields
 
 ENTITLEMENT = {"not_entitled", "not_entitled_or_no_such_model", "no_credits"}
 
@@ -205,3 +214,148 @@ def test_agent_refusing_the_clients_message_is_a_malformed_request() -> None:
 def test_dg_error_header_gives_the_status_when_the_client_lost_it() -> None:
     judgement, diagnosis = run(DG_ERROR_HEADER_ONLY)
     assert judgement.verdict is Verdict.INVALID_AUTH and diagnosis.cause == "invalid_key"
+
+
+# ------------------------------------------------------------------------------------ codes not known yet
+
+
+@pytest.mark.parametrize(("code", "cause"), [
+    ("INACTIVE_CLIENT", "idle_timeout"), ("CLIENT_MESSAGE_TIMEOUT", "idle_timeout"),
+    ("UNSUPPORTED_AUDIO_FORMAT", "malformed_request"), ("INVALID_SETTINGS", "malformed_request"),
+    ("FAILED_TO_SPEAK", "server_error"), ("PROJECT_QUOTA_EXCEEDED", "rate_limited"),
+    ("INSUFFICIENT_CREDITS", "no_credits"), ("REMOTE_FETCH_FAILED", "remote_media_error"),
+    ("ERR_CERT_AUTHORITY_INVALID", None), ("CERTIFICATE_VERIFY_FAILED", None),
+    ("FORCE_END_TURN_NO_ACTIVE_TURN", None), ("Bad Request", None), ("ECONNRESET", None),
+])
+def test_a_code_is_read_by_its_own_words(code: str, cause: str | None) -> None:
+    meaning = facts.code_meaning(code)
+    assert (meaning.cause if meaning else None) == cause
+
+
+def test_flux_inactive_client_is_an_idle_stream_with_the_flux_remedy() -> None:
+    judgement, diagnosis = run(FLUX_INACTIVE_CLIENT)
+    assert judgement.verdict is Verdict.TIMEOUT and diagnosis.cause == "idle_timeout"
+    assert "INACTIVE_CLIENT" in diagnosis.title and "silence" in diagnosis.remedy  # Flux has no KeepAlive
+
+
+def test_an_unknown_error_frame_code_with_no_readable_word_stays_unrecognised() -> None:
+    judgement, diagnosis = run(FLUX_INACTIVE_CLIENT, frames=({"type": "Error", "code": "FLUX_E_4711"},))
+    assert judgement.verdict is Verdict.UNRECOGNISED and diagnosis.cause != "idle_timeout"
+
+
+def test_a_cut_short_error_body_is_still_read_and_quoted() -> None:
+    judgement, diagnosis = run(TTS_UNSUPPORTED_FORMAT_CUT)
+    assert judgement.err_code == "UNSUPPORTED_AUDIO_FORMAT" and diagnosis.cause == "malformed_request"
+    assert judgement.parameter and "container" in judgement.parameter
+    assert "`container=none` is invalid" in diagnosis.remedy
+
+
+def test_salvage_reads_only_deepgrams_fields() -> None:
+    assert salvage_fields('{"err_code":"X_Y","err_msg":"cut sho') == {"err_code": "X_Y", "err_msg": "cut sho"}
+    assert salvage_fields('{"transcript": "hello", "confidence": 0.9') is None
+
+
+# ------------------------------------------------------------------------------------------ remote media
+
+
+def test_remote_fetch_words_without_a_status_are_the_media_hosts_problem() -> None:
+    _judgement, diagnosis = run(REMOTE_CONTENT_LENGTH)
+    assert diagnosis.cause == "remote_media_error" and "web page" in diagnosis.remedy
+
+
+def test_a_browsers_failed_to_fetch_is_not_a_remote_media_error() -> None:
+    _judgement, diagnosis = run(REMOTE_CONTENT_LENGTH, client_error="TypeError: Failed to fetch")
+    assert diagnosis.cause != "remote_media_error"
+
+
+def test_a_411_on_pre_recorded_audio_ranks_the_media_host_first() -> None:
+    judgement, diagnosis = run(REMOTE_LENGTH_REQUIRED)
+    assert judgement.cause_hint == "status_only" and diagnosis.candidates[0] == "remote_media_error"
+
+
+# ------------------------------------------------------------------------------------- status in words
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Unexpected server response: 401", 401),
+    ("server rejected WebSocket connection: HTTP 402", 402),
+    ("aiohttp.client_exceptions.WSServerHandshakeError: 400, message='Invalid response status'", 400),
+    ("notAnUpgrade(401)", 401),
+    ("httpx.HTTPStatusError: Client error '411 Length Required' for url", 411),
+    ("The server returned status code '429' limit exceeded,  when status code '101' was expected.", 429),
+    ("Exception: DG: 408, message='Request Timeout'", 408),
+    ("Received network error or non-101 status code", None),
+    ("getaddrinfo EAI_AGAIN api.eu.deepgram.com", None),
+    ("WebSocketException in LiveClient.start: timed out", None),
+])
+def test_the_status_a_clients_text_reports(text: str, status: int | None) -> None:
+    assert facts.status_in_client_text(text) == status
+
+
+def test_a_key_sent_as_bearer_with_the_status_only_in_the_clients_text() -> None:
+    _judgement, diagnosis = run(KEY_AS_BEARER_401)
+    assert diagnosis.cause == "wrong_auth_scheme" and "Token" in diagnosis.remedy
+
+
+def test_deepgrams_body_inside_a_clients_error_is_read_as_the_body() -> None:
+    body = ('{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.",'
+            '"request_id":"019f5990-aa76-7d53-a2ca-a90ec21c5919"}')
+    judgement, _ = run(KEY_AS_BEARER_401, client_error=f"Unexpected server response: 401 - {body}")
+    assert judgement.err_code == "INVALID_AUTH" and judgement.err_msg == "Invalid credentials."
+
+
+# ------------------------------------------------------------------------------ accepted, but not as asked
+
+
+def test_a_warning_on_an_acceptance_names_the_feature_and_the_language() -> None:
+    judgement, diagnosis = run(TOPICS_ENGLISH_ONLY_200)
+    assert diagnosis.cause == "unsupported_language" and judgement.parameter == "topics"
+    assert "`topics`" in diagnosis.title and "Topics is only supported for English" in diagnosis.remedy
+
+
+def test_a_json_warning_that_is_not_about_language_is_a_request_problem() -> None:
+    body = ('{"metadata": {"warnings": [{"parameter": "utt_split", "type": "deprecated", "message": "utt_split is '
+            'ignored for this model."}]}, "results": {"channels": [{"alternatives": [{"transcript": "hello"}]}]}}')
+    judgement, diagnosis = run(TOPICS_ENGLISH_ONLY_200, status=200, body=body)
+    assert diagnosis.cause == "malformed_request" and judgement.parameter == "utt_split"
+
+
+def test_an_acceptance_with_no_warning_is_an_acceptance() -> None:
+    body = '{"metadata": {"duration": 3.2}, "results": {"channels": [{"alternatives": [{"transcript": "bonjour"}]}]}}'
+    _, diagnosis = run(TOPICS_ENGLISH_ONLY_200, status=200, body=body)
+    assert diagnosis.cause == "entitled"
+
+
+def test_a_normal_close_the_user_did_not_expect_is_the_client_asking_to_close() -> None:
+    judgement, diagnosis = run(EMPTY_FRAME_CLOSE_1000)
+    assert judgement.verdict is Verdict.MALFORMED_REQUEST and diagnosis.cause == "malformed_request"
+    assert "zero-length binary frame" in diagnosis.remedy
+
+
+def test_a_close_with_deepgrams_reason_is_read_on_the_reason_not_as_a_client_close() -> None:
+    reason = "Deepgram did not receive audio data or a text message within the timeout window. See https://dpgr.am/net0001"
+    _, diagnosis = run(EMPTY_FRAME_CLOSE_1000, close_code=1011, close_reason=reason)
+    assert diagnosis.cause == "idle_timeout"
+
+
+# ------------------------------------------------------------------------------ the default model's languages
+
+
+def test_a_language_with_no_model_is_the_default_models_language_list() -> None:
+    _judgement, diagnosis = run(DEFAULT_MODEL_CZECH)
+    assert diagnosis.cause == "unsupported_language" and "model=nova-3" in diagnosis.remedy
+
+
+@pytest.mark.parametrize("url", [
+    "wss://api.deepgram.com/v1/listen?language=en-US&encoding=linear16&sample_rate=16000",
+    "wss://api.deepgram.com/v1/listen?model=nova-3&language=cs&encoding=linear16&sample_rate=16000",
+])
+def test_english_or_a_named_model_is_no_language_suspect(url: str) -> None:
+    _, diagnosis = run(DEFAULT_MODEL_CZECH, url=url, status=400, headers={"dg-error": "Bad Request"})
+    assert diagnosis.cause == "malformed_request"
+
+
+def test_words_that_name_something_are_not_replaced_by_the_requests_suspects() -> None:
+    _judgement, diagnosis = run(DEFAULT_MODEL_CZECH, status=400,
+                               body='{"err_code":"Bad Request","err_msg":"Invalid query string."}')
+    assert diagnosis.cause == "malformed_request"

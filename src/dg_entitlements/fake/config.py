@@ -69,6 +69,9 @@ class Fidelity:
     flux_close_code: int = 0  # 0: a close frame with no status code, as the Flux docs say
     flux_keepalive: Literal["error", "ignore"] = "error"
     flux_bad_message_close_code: int = 1008
+    # Flux with no audio for stream_idle_timeout_s: "error" sends Error INACTIVE_CLIENT then closes 1011
+    # (livekit/agents #3579, maintainer); "net0001" closes 1011 NET-0001 as /v1/listen does
+    flux_idle: Literal["error", "net0001"] = "error"
     flux_end_of_turn_trigger: bool = True
     keepalive_resets_idle: bool = True
     data_0000_reason: str = "Deepgram could not decode the audio data. See https://dpgr.am/data0000"

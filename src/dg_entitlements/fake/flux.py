@@ -287,7 +287,11 @@ async def run(call: Call, chan: Channel) -> None:
         if msg.kind == "closed":
             return
         if msg.kind == "timeout":
-            await chan.close(1011, NET_0001)
+            if fid.flux_idle == "error":
+                await session.send({"type": "Error", "code": "INACTIVE_CLIENT"})  # the code is all the report shows
+                await chan.close(1011)
+            else:
+                await chan.close(1011, NET_0001)
             return
         last = time.monotonic()
         if msg.kind == "bytes":

@@ -124,6 +124,10 @@ async def speak_rest(call: Call, request: Request) -> StreamingResponse:
     text = await text_of(call, request)
     encoding = call.q("encoding") or "mp3"
     container = call.q("container") or ("wav" if encoding == "linear16" else "none")
+    if encoding == "opus" and call.q("container") == "none":
+        # Opus needs its Ogg container on REST: the words are the capture's, which ends there (pipecat #2764)
+        raise DgError(400, "UNSUPPORTED_AUDIO_FORMAT",
+                      "Unsupported audio format: `container=none` is invalid when `encoding=opus`.")
     rate = int(call.q("sample_rate") or 24000)
     data, media = audio.synthesize(len(text), encoding, rate, container)
     headers = success_headers(call, found.canonical_name, found.uuid)

@@ -1,0 +1,73 @@
+"""The real-world rules through `explain` against the fake: the user's exact request, Deepgram's answer as the
+fake gives it (each behaviour sourced in docs/fidelity.md), and the diagnosis a user would read.
+
+The unit tests (tests/unit/test_rules_evidence.py) hold the same rules to the verbatim real-world payloads;
+these check the whole path, probe to printed remedy, on the answers the fake reproduces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from dg_entitlements import diagnosis as diagnosis_module
+from dg_entitlements import pipeline as pipeline_module
+from dg_entitlements.catalogue import Catalogue, load_catalogue
+from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
+from dg_entitlements.explain import explain
+from dg_entitlements.fake.server import FakeServer
+from dg_entitlements.model import Diagnosis, Verdict
+
+KEY = "dgfake-payg-full-k1"
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue(CATALOGUE_PATH)
+
+
+@pytest.fixture
+def diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Diagnosis | None]]:
+    """Every Diagnosis `explain` produces (the cell's first, then any control's)."""
+    seen: list[Diagnosis | None] = []
+    real: Callable[..., Diagnosis | None] = diagnosis_module.diagnose
+
+    def spy(*args: Any, **kwargs: Any) -> Diagnosis | None:
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(diagnosis_module, "diagnose", spy)
+    monkeypatch.setattr(pipeline_module, "diagnose", spy)
+    yield seen
+
+
+def first(found: list[Diagnosis | None]) -> Diagnosis:
+    diagnosis = next(d for d in found if d is not None)
+    return diagnosis
+
+
+def test_opus_without_its_container_on_tts_rest(scenario_fake: FakeServer, catalogue: Catalogue,
+                                                diagnoses: list[Diagnosis | None], tmp_path: Any) -> None:
+    """pipecat #2764: `container=none` with `encoding=opus` is refused with a code the rules read by its words."""
+    body = tmp_path / "text.json"
+    body.write_text('{"text": "Hello there."}')
+    url = f"{scenario_fake.http_url}/v1/speak?model=aura-2-helena-en&encoding=opus&container=none"
+    text, verdict = explain(catalogue, url, "POST", [f"Authorization: Token {KEY}", "Content-Type: application/json"],
+                            str(body), None)
+    assert verdict is Verdict.MALFORMED_REQUEST
+    diagnosis = first(diagnoses)
+    assert diagnosis.cause == "malformed_request" and "`container`" in diagnosis.title
+    assert "UNSUPPORTED_AUDIO_FORMAT" in text and KEY not in text
+
+
+def test_a_language_with_no_model_names_the_default_model(scenario_fake: FakeServer, catalogue: Catalogue,
+                                                          diagnoses: list[Diagnosis | None]) -> None:
+    """deepgram-rust-sdk #109: `language=cs` and no model is refused; the remedy is to name a model."""
+    url = f"{scenario_fake.ws_url}/v1/listen?language=cs&encoding=linear16&sample_rate=16000&channels=1"
+    text, verdict = explain(catalogue, url, None, [f"Authorization: Token {KEY}"], None, None)
+    assert verdict is Verdict.MALFORMED_REQUEST
+    diagnosis = first(diagnoses)
+    assert diagnosis.cause == "unsupported_language", diagnosis
+    assert "model=nova-3" in diagnosis.remedy and "base-general" in text
