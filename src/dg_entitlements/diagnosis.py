@@ -487,13 +487,14 @@ def find_missing_scope(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findi
 
 
 def find_feature(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
-    features = _j(cell).parameter or "the requested feature"
+    named = [f.strip() for f in (_j(cell).parameter or "").split(",") if f.strip()]
+    features = ", ".join(f"`{f}`" for f in named) or "the requested feature"
     evidence = []
     minimal = _control(ctx, MINIMAL)
     if minimal is not None and minimal.verdict is Verdict.ENTITLED:
         evidence.append(Evidence("ruled out", f"a model entitlement: the same request without {features} is "
                                  "accepted"))
-    advice = facts.PARAMETER_ADVICE.get(features.split(",")[0].strip())
+    advice = facts.PARAMETER_ADVICE.get(named[0]) if named else None
     remedy = (f"Drop {features} from this request, or use it where Deepgram offers it (pre-recorded "
               "POST /v1/listen or POST /v1/read).")
     return Finding("feature_not_allowed",

@@ -191,9 +191,9 @@ def test_stream_feature_is_not_a_model_entitlement(scenarios: ScenarioRun, featu
     assert cell.judgement and cell.judgement.parameter == feature
     assert cell.judgement.err_code == "UNAUTHORIZED_FEATURES_REQUESTED"
     d = cell.diagnosis
-    assert d and d.title == f"Feature not allowed on wss /v1/listen: {feature} (not a model entitlement)"
-    assert d.remedy.startswith(f"Drop {feature} from this request")
-    assert evidence(cell)["ruled out"] == [f"a model entitlement: the same request without {feature} is accepted"]
+    assert d and d.title == f"Feature not allowed on wss /v1/listen: `{feature}` (not a model entitlement)"
+    assert d.remedy.startswith(f"Drop `{feature}` from this request")
+    assert evidence(cell)["ruled out"] == [f"a model entitlement: the same request without `{feature}` is accepted"]
 
 
 # -------------------------------------------------------------------------------- wrong endpoint

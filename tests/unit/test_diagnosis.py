@@ -233,8 +233,8 @@ def test_feature_not_allowed_is_not_a_model_entitlement() -> None:
     d = capture("topics-on-stream", ctx(controls=(
         control("minimal_params", "listen-v1-ws", "nova-3", 101, Verdict.ENTITLED, "rid-min"),)))
     assert d.cause == "feature_not_allowed" and not d.is_entitlement
-    assert d.title == "Feature not allowed on wss /v1/listen: topics (not a model entitlement)"
-    assert evidence(d)["ruled out"] == "a model entitlement: the same request without topics is accepted"
+    assert d.title == "Feature not allowed on wss /v1/listen: `topics` (not a model entitlement)"
+    assert evidence(d)["ruled out"] == "a model entitlement: the same request without `topics` is accepted"
 
 
 def test_no_credits() -> None:
