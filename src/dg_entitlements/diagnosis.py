@@ -689,7 +689,8 @@ def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding
     allows = {400: "the request was refused as malformed, or on the wrong endpoint",
               401: "the credentials were refused", 403: "something refused the request",
               404: "nothing is served there", 405: "this method or endpoint is not served for this request",
-              411: "a length was missing: the media URL's host gave Deepgram none, or the upload had none"}
+              411: "a length was missing: the media URL's host gave Deepgram none, or the upload had none",
+              413: "the body is larger than Deepgram takes on this endpoint (audio files, TTS or /v1/read text)"}
     what = allows.get(status or 0, "the request failed")
     hint = f" (likely: {suspects[0].why})" if suspects else ""
     return Finding(

@@ -24,7 +24,7 @@ from .model import Cell, Combo, Diagnosis, Judgement, Observation, RunResult
 from .probe.request import ProbeRequest
 from .probe.target import target_from_base_url
 from .secrets import ApiKey, register_secret, scrub
-from .userrequest import combo_for, transport_of
+from .userrequest import combo_for, method_for, transport_of
 
 ALIAS = "explain"
 MAX_BODY_BYTES = 50 * 1024 * 1024
@@ -81,7 +81,7 @@ def parse_user_request(catalogue: Catalogue, url: str, method: str | None, heade
     target_from_base_url(base, "explain URL")  # validates host and port before anything is sent
     transport = transport_of(url)
     scheme, key_text, via, others = _credential(headers, env_key)
-    verb = "GET" if transport == "ws" else (method or _default_method(catalogue, url, body)).upper()
+    verb = "GET" if transport == "ws" else (method or method_for(catalogue, parts.path, bool(body))).upper()
     combo = combo_for(catalogue, url, verb)
     content_type = next((v for n, v in others if n.lower() == "content-type"), None)
     others = [(n, v) for n, v in others if n.lower() != "content-type"]
@@ -93,15 +93,6 @@ def parse_user_request(catalogue: Catalogue, url: str, method: str | None, heade
         headers=tuple(others), auth_via=via,
     )
     return UserRequest(combo, request, key, scheme, base)
-
-
-def _default_method(catalogue: Catalogue, url: str, body: bytes) -> str:
-    """The endpoint's own method (POST /v1/listen, GET /v1/models), else POST with a body."""
-    surface = combo_for(catalogue, url, "POST" if body else "GET").surface
-    if not surface.name.startswith("adhoc:"):
-        return surface.method
-    post = combo_for(catalogue, url, "POST").surface
-    return "POST" if body or not post.name.startswith("adhoc:") else "GET"
 
 
 def _guess_type(body: bytes) -> str:

@@ -38,12 +38,24 @@ def surface_for(catalogue: Catalogue, transport: Transport, method: str, path: s
                    success_status=101 if transport == "ws" else 200, title=f"{method} {path}", family=family)
 
 
+def method_for(catalogue: Catalogue, path: str, has_body: bool = False) -> str:
+    """The method a REST path is served with when the user did not say (POST /v1/listen, GET /v1/projects):
+    the catalogue's; where the path takes several, POST with a body and GET without; a path the catalogue
+    does not know: POST with a body, else GET. The one owner of this guess (explain, offline, the proxy)."""
+    methods = {s.method for s in catalogue.surfaces.values() if s.transport == "http"
+               and fnmatch.fnmatchcase(path, s.path.replace("{project_id}", "*"))}
+    if len(methods) == 1:
+        return methods.pop()
+    wanted = "POST" if has_body else "GET"
+    return wanted if wanted in methods or not methods else sorted(methods)[0]
+
+
 def combo_for(catalogue: Catalogue, url: str, method: str | None = None) -> Combo:
     """The combination a request exercises: its surface, its model and its other query parameters,
     kept exactly as given (a malformed query is reproduced, never corrected)."""
     parts = urlsplit(url)
     transport = transport_of(url)
-    verb = "GET" if transport == "ws" else (method or "GET").upper()
+    verb = "GET" if transport == "ws" else (method or method_for(catalogue, parts.path)).upper()
     surface = surface_for(catalogue, transport, verb, parts.path)
     query = parse_qsl(parts.query, keep_blank_values=True)
     model = next((v for k, v in query if k == "model"), None)
