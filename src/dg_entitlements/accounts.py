@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import decode
 from .catalogue import Catalogue, parse_expectation, read_toml
 from .errors import ConfigError, reject_unknown
 from .keyfile import check_env_key, read_key_file
@@ -85,8 +86,7 @@ def load_accounts(path: str | Path) -> Accounts:
     accounts = []
     for alias, raw in raw_accounts.items():
         key = f"accounts.{alias}"
-        if not isinstance(raw, dict):
-            raise ConfigError(file, key, "must be a table", f"write [accounts.{alias}]")
+        decode.table(raw, file, key)
         if len(alias) > MAX_ALIAS_CHARS or contains_secret_shape(alias):
             raise ConfigError(file, "accounts", f"an account alias is longer than {MAX_ALIAS_CHARS} characters or "
                               "looks like a key", "use a short name such as \"payg\" (never the key itself)")
@@ -118,15 +118,10 @@ def load_accounts(path: str | Path) -> Accounts:
             raise ConfigError(file, f"{key}.key_file", "is not a file path (value not shown)",
                               'give the path of a file holding only the key, e.g. key_file = "~/.deepgram-key"')
         stream_limit = raw.get("stream_limit")
-        if stream_limit is not None and (isinstance(stream_limit, bool) or not isinstance(stream_limit, int)
-                                         or not 1 <= stream_limit <= 10_000):
-            raise ConfigError(file, f"{key}.stream_limit", "must be a whole number from 1 to 10000",
-                              "give the project's concurrent-stream limit, e.g. stream_limit = 50 "
-                              "(1 for a secondary self-serve project)")
-        expect_raw = raw.get("expect", {})
-        if not isinstance(expect_raw, dict):
-            raise ConfigError(file, f"{key}.expect", "must be a table of pattern = expectation",
-                              f'write [accounts.{alias}.expect] then "listen-*::whisper-*" = "not_entitled"')
+        if stream_limit is not None:  # the project's concurrent-stream limit (1 for a secondary self-serve project)
+            decode.number(stream_limit, file, f"{key}.stream_limit", lo=1, hi=10_000, integer=True)
+        expect_raw = decode.table(raw.get("expect", {}), file, f"{key}.expect",
+                                  hint=f'write [accounts.{alias}.expect] then "listen-*::whisper-*" = "not_entitled"')
         # Parsed once, now: a typo fails at load time, and no cell parses again.
         default = parse_expectation(raw.get("default", "entitled"), file, f"{key}.default")
         expect = tuple((pattern, parse_expectation(value, file, f"{key}.expect.{pattern!r}"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import decode
 from .errors import ConfigError, reject_unknown
 from .model import ROLES, Combo, Expectation, Family, Surface, Verdict
 
@@ -75,48 +76,31 @@ def parse_expectation(value: Any, file: str, key: str, success_status: int | Non
                       'write "entitled" or { status = 403, verdict = "not_entitled" }')
 
 
-def _typed(value: Any, kind: type | tuple[type, ...], file: str, key: str, what: str) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError(file, key, f"expected {what}, got {type(value).__name__} {value!r}", f"make {key} {what}")
-    return value
-
-
 def _surface(name: str, raw: Any, file: str) -> Surface:
     key = f"surfaces.{name}"
-    _typed(raw, dict, file, key, "a table")
-    reject_unknown(raw, SURFACE_KEYS, file, key)
-    transport = raw.get("transport")
-    if transport not in ("http", "ws"):
-        raise ConfigError(file, f"{key}.transport", f"unknown transport {transport!r}", 'use "http" or "ws"')
-    path = _typed(raw.get("path"), str, file, f"{key}.path", "a path string")
+    decode.table(raw, file, key, SURFACE_KEYS)
+    transport = decode.choice(raw.get("transport"), ("http", "ws"), file, f"{key}.transport", "transport")
+    path = decode.typed(raw.get("path"), str, file, f"{key}.path", "a path string")
     if not path.startswith("/"):
         raise ConfigError(file, f"{key}.path", f"path {path!r} does not start with /", "write it as /v1/listen")
-    host = raw.get("host", "api")
-    if host not in ("api", "agent"):
-        raise ConfigError(file, f"{key}.host", f"unknown host role {host!r}", 'use "api" or "agent"')
-    body = raw.get("body", "none")
-    if body not in ("none", "audio", "json"):
-        raise ConfigError(file, f"{key}.body", f"unknown body kind {body!r}", 'use "none", "audio" or "json"')
-    family_name = raw.get("family")
-    if family_name not in {f.value for f in Family}:
-        raise ConfigError(file, f"{key}.family", f"unknown or missing family {family_name!r}",
-                          f"use one of: {', '.join(f.value for f in Family)}")
+    host = decode.choice(raw.get("host", "api"), ("api", "agent"), file, f"{key}.host", "host role")
+    body = decode.choice(raw.get("body", "none"), ("none", "audio", "json"), file, f"{key}.body", "body kind")
+    family_name = decode.choice(raw.get("family"), [f.value for f in Family], file, f"{key}.family", "family")
     role = raw.get("role")
-    if role is not None and role not in ROLES:
-        raise ConfigError(file, f"{key}.role", f"unknown role {role!r}", f"use one of: {', '.join(ROLES)}")
+    if role is not None:
+        decode.choice(role, ROLES, file, f"{key}.role", "role")
     method = "GET" if transport == "ws" else str(raw.get("method", "GET")).upper()
     close = raw.get("close_message")
     if close is not None:
-        _typed(close, dict, file, f"{key}.close_message", "a table")
-    success = _typed(raw.get("success_status", 101 if transport == "ws" else 200), int, file,
-                     f"{key}.success_status", "an HTTP status such as 200")
-    if not 100 <= success <= 599:
-        raise ConfigError(file, f"{key}.success_status", f"{success} is not an HTTP status", "use e.g. 200 or 101")
+        decode.table(close, file, f"{key}.close_message")
+    success = decode.number(raw.get("success_status", 101 if transport == "ws" else 200), file,
+                            f"{key}.success_status", lo=100, hi=599, integer=True)
     return Surface(
         name=name, transport=transport, method=method, path=path, host=host,
-        auth=bool(_typed(raw.get("auth", True), bool, file, f"{key}.auth", "true or false")),
+        auth=bool(decode.typed(raw.get("auth", True), bool, file, f"{key}.auth", "true or false")),
         body=body,
-        model_param=bool(_typed(raw.get("model_param", True), bool, file, f"{key}.model_param", "true or false")),
+        model_param=bool(decode.typed(raw.get("model_param", True), bool, file, f"{key}.model_param",
+                                      "true or false")),
         close_message=close, family=Family(family_name), role=role, title=str(raw.get("title", f"{method} {path}")),
         success_status=success,
     )
@@ -126,7 +110,7 @@ def _params(raw: Any, file: str, key: str) -> tuple[tuple[str, str], ...]:
     """Query parameters as strings, booleans lower-case as Deepgram requires."""
     if raw is None:
         return ()
-    _typed(raw, dict, file, key, "a table of name = value")
+    decode.table(raw, file, key, hint=f"write {key} = {{ name = \"value\" }}")
     out: list[tuple[str, str]] = []
     for name, value in raw.items():
         if isinstance(value, bool):
@@ -146,19 +130,19 @@ def load_catalogue(path: str | Path) -> Catalogue:
     data = read_toml(path)
     if data.get("schema", 1) != 1:
         raise ConfigError(file, "schema", f"unsupported schema {data.get('schema')!r}", "use schema = 1")
-    raw_surfaces = _typed(data.get("surfaces", {}), dict, file, "surfaces", "a table of surfaces")
+    raw_surfaces = decode.typed(data.get("surfaces", {}), dict, file, "surfaces", "a table of surfaces")
     surfaces = {name: _surface(name, raw, file) for name, raw in raw_surfaces.items()}
     for role in ROLES:
         playing = [name for name, s in surfaces.items() if s.role == role]
         if len(playing) > 1:
             raise ConfigError(file, f"surfaces.{playing[1]}.role", f"role {role!r} is already played by {playing[0]}",
                               "give each role to one surface")
-    raw_combos = _typed(data.get("combos", []), list, file, "combos", "an array of [[combos]] tables")
+    raw_combos = decode.typed(data.get("combos", []), list, file, "combos", "an array of [[combos]] tables")
     combos: list[Combo] = []
     seen: dict[str, str] = {}
     for index, raw in enumerate(raw_combos):
         key = f"combos[{index}]"
-        _typed(raw, dict, file, key, "a table")
+        decode.typed(raw, dict, file, key, "a table")
         reject_unknown(raw, COMBO_KEYS, file, key)
         sname = raw.get("surface")
         if not isinstance(sname, str) or sname not in surfaces:
@@ -169,14 +153,14 @@ def load_catalogue(path: str | Path) -> Catalogue:
             raise ConfigError(file, key, "both model and models are set", "use model for one, models for a list")
         models: list[str | None]
         if "models" in raw:
-            models = list(_typed(raw["models"], list, file, f"{key}.models", "a list of model names"))
+            models = list(decode.typed(raw["models"], list, file, f"{key}.models", "a list of model names"))
             if "variant" in raw and len(models) > 1:
                 raise ConfigError(file, f"{key}.variant", "variant with several models", "give each its own [[combos]]")
         else:
             models = [raw.get("model")]
         for model in models:
             if model is not None:
-                _typed(model, str, file, f"{key}.model", "a model name string")
+                decode.typed(model, str, file, f"{key}.model", "a model name string")
             variant = raw.get("variant") or model
             if not variant:
                 raise ConfigError(file, key, "a combo with no model needs a variant name", 'add variant = "list"')
@@ -188,25 +172,28 @@ def load_catalogue(path: str | Path) -> Catalogue:
             expect = None
             if "expect" in raw:
                 expect = parse_expectation(raw["expect"], file, f"{key}.expect", surface.success_status)
-            send = tuple(_typed(raw.get("send", []), list, file, f"{key}.send", "a list of message tables"))
+            send = tuple(decode.typed(raw.get("send", []), list, file, f"{key}.send", "a list of message tables"))
             combos.append(Combo(
                 id=combo_id, surface=surface, model=model, params=_params(raw.get("params"), file, f"{key}.params"),
                 json_body=raw.get("json_body"), send=send, expect=expect,
-                tags=tuple(_typed(raw.get("tags", []), list, file, f"{key}.tags", "a list of strings")),
+                tags=tuple(decode.typed(raw.get("tags", []), list, file, f"{key}.tags", "a list of strings")),
                 why=str(raw.get("why", "")),
             ))
     if not combos:
         raise ConfigError(file, "combos", "no combinations defined", "add at least one [[combos]] table")
-    controls = _typed(data.get("controls", {}), dict, file, "controls", "a table")
-    known_good = _typed(controls.get("known_good", {}), dict, file, "controls.known_good", "a table surface = model")
+    controls = decode.typed(data.get("controls", {}), dict, file, "controls", "a table")
+    known_good = decode.typed(controls.get("known_good", {}), dict, file, "controls.known_good",
+                              "a table surface = model")
     good: dict[str, tuple[str, ...]] = {}
     for sname, raw_models in known_good.items():
         if sname not in surfaces:
             raise ConfigError(file, f"controls.known_good.{sname}", f"unknown surface {sname!r}",
                               f"use one of: {', '.join(sorted(surfaces))}")
         models = [raw_models] if isinstance(raw_models, str) else raw_models
-        _typed(models, list, file, f"controls.known_good.{sname}", "a model name or a list of them")
-        good[sname] = tuple(str(_typed(m, str, file, f"controls.known_good.{sname}", "a model name")) for m in models)
-    bogus = _typed(controls.get("bogus_model", "zz-no-such-model-dgent"), str, file, "controls.bogus_model", "a string")
+        decode.typed(models, list, file, f"controls.known_good.{sname}", "a model name or a list of them")
+        good[sname] = tuple(str(decode.typed(m, str, file, f"controls.known_good.{sname}", "a model name"))
+                            for m in models)
+    bogus = decode.typed(controls.get("bogus_model", "zz-no-such-model-dgent"), str, file, "controls.bogus_model",
+                         "a string")
     return Catalogue(surfaces=surfaces, combos=tuple(combos), source=file, known_good=good,
                      bogus_model=bogus)

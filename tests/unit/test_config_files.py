@@ -165,5 +165,5 @@ def test_a_surface_family_outside_the_enum_is_one_line(tmp_path: Path) -> None:
     """Four modules branch on the family: a typo there must stop the load, not silently change verdicts."""
     text = MINIMAL_SURFACE.replace('family = "stt"', 'family = "sst"')
     path = write(tmp_path, "c.toml", text)
-    with pytest.raises(ConfigError, match=r"surfaces\.s\.family: unknown or missing family 'sst'"):
+    with pytest.raises(ConfigError, match=r"surfaces\.s\.family: unknown family 'sst'"):
         load_catalogue(path)

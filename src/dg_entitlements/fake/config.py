@@ -11,8 +11,9 @@ import re
 import uuid
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_type_hints
 
+from .. import decode
 from ..catalogue import read_toml
 from ..errors import ConfigError, reject_unknown
 
@@ -119,61 +120,6 @@ class FakeConfig:
 # ------------------------------------------------------------------------------------------ loading
 
 
-def _fail(file: str, key: str, problem: str, fix: str) -> ConfigError:
-    return ConfigError(file, key, problem, fix)
-
-
-def _num(value: Any, file: str, key: str, *, lo: float, hi: float, integer: bool = False) -> Any:
-    ok_type = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_type):
-        what = "an integer" if integer else "a number"
-        raise _fail(file, key, f"expected {what}, got {value!r}", f"make {key} {what} in [{lo}, {hi}]")
-    if not lo <= value <= hi:
-        raise _fail(file, key, f"{value!r} is out of range", f"use a value in [{lo}, {hi}]")
-    return value
-
-
-def _str_list(value: Any, file: str, key: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _fail(file, key, f"expected a list of strings, got {value!r}", f'write {key} = ["..."]')
-    return tuple(value)
-
-
-def _choices(cls: Any, name: str) -> tuple[str, ...]:
-    """The allowed values of a Literal-typed field, so every new choice knob is validated without a by-name list."""
-    hint = get_type_hints(cls).get(name)
-    return tuple(get_args(hint)) if get_origin(hint) is Literal else ()
-
-
-def _dataclass_table(cls: Any, raw: Any, file: str, key: str) -> dict[str, Any]:
-    """Check a table against a dataclass's fields and types (bool, int, float, str, Literal)."""
-    if not isinstance(raw, dict):
-        raise _fail(file, key, "must be a table", f"write [{key}]")
-    reject_unknown(raw, {f.name for f in fields(cls)}, file, key)
-    defaults = cls()
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        default = getattr(defaults, name)
-        where = f"{key}.{name}"
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise _fail(file, where, f"expected true or false, got {value!r}", f"set {where} = true or false")
-        elif isinstance(default, int | float):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _fail(file, where, f"expected a number, got {value!r}", f"make {where} a number")
-            if isinstance(default, int) and not isinstance(value, int):
-                raise _fail(file, where, f"expected an integer, got {value!r}", f"make {where} an integer")
-            if value < 0:
-                raise _fail(file, where, f"{value!r} is negative", f"make {where} zero or more")
-        elif isinstance(default, str) and not isinstance(value, str):
-            raise _fail(file, where, f"expected a string, got {value!r}", f'quote {where}')
-        choices = _choices(cls, name)
-        if choices and value not in choices:
-            raise _fail(file, where, f"unknown value {value!r}", f"use one of {choices}")
-        out[name] = value
-    return out
-
-
 # Bounds of the numeric faults; a numeric fault missing here is refused by _faults (never left unchecked).
 FAULT_RANGES: dict[str, tuple[float, float]] = {
     "latency_ms": (0, 600_000), "slow_close_ms": (0, 600_000), "error_rate_5xx": (0.0, 1.0),
@@ -184,27 +130,23 @@ FAULT_RANGES: dict[str, tuple[float, float]] = {
 def _fault_value(name: str, hint: Any, value: Any, file: str, where: str) -> Any:
     """One fault's value, checked by its declared type, so a new Faults field is parsed with no new branch."""
     if hint is bool:
-        if not isinstance(value, bool):
-            raise _fail(file, where, f"expected true or false, got {value!r}", "use true or false")
-        return value
+        return decode.typed(value, bool, file, where, "true or false")
     if hint == tuple[str, ...]:
-        globs = _str_list(value, file, where)
+        globs = decode.str_list(value, file, where)
         for g in globs:
             if not g.startswith("/"):
-                raise _fail(file, where, f"{g!r} is not a path glob", 'write it as "/v1/listen"')
+                raise ConfigError(file, where, f"{g!r} is not a path glob", 'write it as "/v1/listen"')
         return globs
     numeric = {int: int, float: float, float | None: float}.get(hint)
     if numeric is None or name not in FAULT_RANGES:
         raise TypeError(f"Faults.{name}: no loader for {hint!r}; add it to FAULT_RANGES or _fault_value")
     lo, hi = FAULT_RANGES[name]
-    number = _num(value, file, where, lo=lo, hi=hi, integer=numeric is int)
+    number = decode.number(value, file, where, lo=lo, hi=hi, integer=numeric is int)
     return numeric(number)
 
 
 def _faults(raw: Any, file: str, key: str) -> Faults:
-    if not isinstance(raw, dict):
-        raise _fail(file, key, "must be a table", f"write [{key}]")
-    reject_unknown(raw, {f.name for f in fields(Faults)}, file, key)
+    decode.table(raw, file, key, {f.name for f in fields(Faults)})
     hints = get_type_hints(Faults)
     return Faults(**{name: _fault_value(name, hints[name], value, file, f"{key}.{name}")
                      for name, value in raw.items()})
@@ -216,35 +158,29 @@ ACCOUNT_FIELDS = {"key", "project_id", "project_name", "role", "models", "denied
 
 def _account(alias: str, raw: Any, file: str) -> FakeAccount:
     key = f"accounts.{alias}"
-    if not isinstance(raw, dict):
-        raise _fail(file, key, "must be a table", f"write [accounts.{alias}]")
-    reject_unknown(raw, ACCOUNT_FIELDS, file, key)
+    decode.table(raw, file, key, ACCOUNT_FIELDS)
     secret = raw.get("key")
     if not isinstance(secret, str) or len(secret) < 8 or any(c.isspace() or c == "," for c in secret):
-        raise _fail(file, f"{key}.key", "missing or not a string of 8+ characters without spaces or commas",
-                    'set key = "dgfake-<alias>-k1"')
+        raise ConfigError(file, f"{key}.key", "missing or not a string of 8+ characters without spaces or commas",
+                          'set key = "dgfake-<alias>-k1"')
     if HEX40.fullmatch(secret):
-        raise _fail(file, f"{key}.key", "looks like a real Deepgram key (40 hex characters)",
-                    'fake keys must never look real: use something like "dgfake-<alias>-k1"')
+        raise ConfigError(file, f"{key}.key", "looks like a real Deepgram key (40 hex characters)",
+                          'fake keys must never look real: use something like "dgfake-<alias>-k1"')
     project_id = raw.get("project_id")
     try:
         project_id = str(uuid.UUID(str(project_id)))
     except ValueError:
-        raise _fail(file, f"{key}.project_id", f"{project_id!r} is not a UUID",
-                    'use a UUID such as "7d1c0a52-fa4e-4c3b-9e51-000000000001"') from None
-    role = raw.get("role", "owner")
-    if role not in ROLES:
-        raise _fail(file, f"{key}.role", f"unknown role {role!r}", f"use one of: {', '.join(ROLES)}")
-    name = raw.get("project_name", alias)
-    if not isinstance(name, str):
-        raise _fail(file, f"{key}.project_name", f"expected a string, got {name!r}", "quote the name")
+        raise ConfigError(file, f"{key}.project_id", f"{project_id!r} is not a UUID",
+                          'use a UUID such as "7d1c0a52-fa4e-4c3b-9e51-000000000001"') from None
+    role = decode.choice(raw.get("role", "owner"), ROLES, file, f"{key}.role", "role")
+    name = decode.typed(raw.get("project_name", alias), str, file, f"{key}.project_name", "a string")
     return FakeAccount(
         alias=alias, key=secret, project_id=project_id, project_name=name, role=role,
-        models=_str_list(raw.get("models", ["*"]), file, f"{key}.models"),
-        denied_models=_str_list(raw.get("denied_models", []), file, f"{key}.denied_models"),
-        credits=float(_num(raw.get("credits", 200.0), file, f"{key}.credits", lo=-1e12, hi=1e12)),
-        max_concurrent_streams=_num(raw.get("max_concurrent_streams", 50), file, f"{key}.max_concurrent_streams",
-                                    lo=1, hi=1_000_000, integer=True),
+        models=decode.str_list(raw.get("models", ["*"]), file, f"{key}.models"),
+        denied_models=decode.str_list(raw.get("denied_models", []), file, f"{key}.denied_models"),
+        credits=float(decode.number(raw.get("credits", 200.0), file, f"{key}.credits", lo=-1e12, hi=1e12)),
+        max_concurrent_streams=decode.number(raw.get("max_concurrent_streams", 50), file,
+                                             f"{key}.max_concurrent_streams", lo=1, hi=1_000_000, integer=True),
         faults=_faults(raw.get("faults", {}), file, f"{key}.faults"),
     )
 
@@ -253,22 +189,22 @@ def parse_fake_config(data: dict[str, Any], file: str = "<memory>") -> FakeConfi
     """Build a FakeConfig from parsed TOML (also used by tests to build configs in memory)."""
     reject_unknown(data, {"schema", "server", "fidelity", "accounts"}, file, "")
     if data.get("schema", 1) != 1:
-        raise _fail(file, "schema", f"unsupported schema {data.get('schema')!r}", "use schema = 1")
-    server = ServerSettings(**_dataclass_table(ServerSettings, data.get("server", {}), file, "server"))
+        raise ConfigError(file, "schema", f"unsupported schema {data.get('schema')!r}", "use schema = 1")
+    server = ServerSettings(**decode.dataclass_table(ServerSettings, data.get("server", {}), file, "server"))
     if not REGION.fullmatch(server.region):
-        raise _fail(file, "server.region", f"unknown region {server.region!r}",
-                    'use "global" or a region code such as "eu", "au", "in", "us"')
-    fidelity_kw = _dataclass_table(Fidelity, data.get("fidelity", {}), file, "fidelity")
+        raise ConfigError(file, "server.region", f"unknown region {server.region!r}",
+                          'use "global" or a region code such as "eu", "au", "in", "us"')
+    fidelity_kw = decode.dataclass_table(Fidelity, data.get("fidelity", {}), file, "fidelity")
     fidelity = Fidelity(**fidelity_kw)
     raw_accounts = data.get("accounts")
     if not isinstance(raw_accounts, dict) or not raw_accounts:
-        raise _fail(file, "accounts", "no [accounts.<alias>] tables", "add at least one [accounts.<alias>]")
+        raise ConfigError(file, "accounts", "no [accounts.<alias>] tables", "add at least one [accounts.<alias>]")
     accounts = tuple(_account(alias, raw, file) for alias, raw in raw_accounts.items())
     seen: dict[str, str] = {}
     for acc in accounts:
         if acc.key in seen:
-            raise _fail(file, f"accounts.{acc.alias}.key", f"same key as accounts.{seen[acc.key]}",
-                        "give every account its own fake key")
+            raise ConfigError(file, f"accounts.{acc.alias}.key", f"same key as accounts.{seen[acc.key]}",
+                              "give every account its own fake key")
         seen[acc.key] = acc.alias
     return FakeConfig(server=server, accounts=accounts, fidelity=fidelity, source=file)
 
