@@ -30,7 +30,8 @@ def table(raw: Any, file: str, key: str, allowed: Collection[str] | None = None,
 def typed(value: Any, kind: type | tuple[type, ...], file: str, key: str, what: str) -> Any:
     """A value of one TOML type (a bool is never an int here)."""
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
-        raise ConfigError(file, key, f"expected {what}, got {type(value).__name__} {shown(value)}", f"make {key} {what}")
+        raise ConfigError(file, key, f"expected {what}, got {type(value).__name__} {shown(value)}",
+                          f"make {key} {what}")
     return value
 
 

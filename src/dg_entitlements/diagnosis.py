@@ -642,6 +642,10 @@ def request_suspects(combo: Combo, auth: AuthForm | None) -> tuple[Suspect, ...]
         for name in facts.prerecorded_only_features(pairs):
             out.append(Suspect("feature_not_allowed", f"`{name}` is a pre-recorded-only feature; a stream refuses it",
                                frozenset({facts.PRERECORDED_ONLY_FEATURES[name]}), name))
+    if combo.surface.family == Family.FLUX:
+        for name in dict.fromkeys(n for n, _ in pairs if n in facts.FLUX_REFUSED_V1_PARAMETERS):
+            out.append(Suspect("malformed_request", f"`{name}` is a /v1/listen parameter that Flux refuses",
+                               frozenset({400}), name))
     for name, why in facts.parameter_conflicts(combo.model, pairs):
         out.append(Suspect("malformed_request", why, frozenset({400}), name))
     language = facts.language_problem(combo.model, pairs)

@@ -297,6 +297,13 @@ PRERECORDED_ONLY_FEATURES: Mapping[str, int] = {
     "custom_intent": 403,
 }
 FALSE_VALUES = ("false", "0", "")
+# /v1/listen parameters Flux (/v2/listen) refuses: 400 INVALID_QUERY_PARAMETER "Unknown query parameters: channels"
+# (observed live; docs/deepgram-facts.md lists the ones seen refused); the intelligence options are "not available
+# on /v2/listen" (deepgram/skills). bolna-ai/bolna #670 hit it with `channels` on a Flux URL.
+FLUX_REFUSED_V1_PARAMETERS = frozenset({
+    "channels", "language", "interim_results", "punctuate", "smart_format", "vad_events", "endpointing",
+    "utterance_end_ms", "multichannel", "diarize",
+})
 
 
 def prerecorded_only_features(pairs: list[tuple[str, str]]) -> list[str]:

@@ -285,12 +285,17 @@ KEY_AS_BEARER_401 = RealAnswer(
     "wss://api.deepgram.com/v1/listen?model=nova-3",
     SeenAnswer(client_error="Unexpected server response: 401"), "wrong_auth_scheme",
     headers=("Authorization: Bearer {key}",), note="the status is only in the ws library's text")
+FLUX_V1_PARAMETER_400 = RealAnswer(
+    "flux-v1-parameter-bare-400", "https://github.com/bolna-ai/bolna/pull/670",
+    "wss://api.deepgram.com/v2/listen?model=flux-general-en&eot_threshold=0.7&encoding=linear16&sample_rate=16000&channels=1",
+    SeenAnswer(status=400), "malformed_request", headers=("Authorization: Token {key}",),
+    note="merged fix: drop `channels` from the Flux URL")
 RULE_ANSWERS = (NO_HEADERS_DOTNET, KEY_REQUIRED_NODE, KEY_NOT_SET_APP, VENDOR_401, GATEWAY_QUOTA, SELFHOSTED_429,
                 DETECT_LANGUAGE_STREAM, DETECT_LANGUAGES_STREAM, ENGLISH_ONLY_HIDDEN, ENGLISH_ONLY_400,
                 LANGUAGE_ENUM_NAME, TTS_VOICE_TYPO, SILENT_NO_ENCODING, SILENT_FOREIGN_LANGUAGE, NOTHING_WHISPER_STREAM,
                 AGENT_CLIENT_MESSAGE, DG_ERROR_HEADER_ONLY, FLUX_INACTIVE_CLIENT, TTS_UNSUPPORTED_FORMAT_CUT,
                 REMOTE_CONTENT_LENGTH, REMOTE_LENGTH_REQUIRED, TOPICS_ENGLISH_ONLY_200, EMPTY_FRAME_CLOSE_1000,
-                DEFAULT_MODEL_CZECH, KEY_AS_BEARER_401)
+                DEFAULT_MODEL_CZECH, KEY_AS_BEARER_401, FLUX_V1_PARAMETER_400)
 
 DEEPGRAM_ANSWERS = (NOVA3_KEYWORDS, NOVA3_KEYWORDS_WS_BARE, KEYWORDS_BROWSER_1006, WHISPER_STREAM_405,
                     REMOTE_NOT_ROUTABLE, REMOTE_CONTENT, NET0001, NET0000, METADATA_ONLY, TTS_CHAR_RATE,

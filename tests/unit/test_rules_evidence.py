@@ -21,6 +21,7 @@ from realworld_payloads import (
     ENGLISH_ONLY_400,
     ENGLISH_ONLY_HIDDEN,
     FLUX_INACTIVE_CLIENT,
+    FLUX_V1_PARAMETER_400,
     GATEWAY_QUOTA,
     KEY_AS_BEARER_401,
     KEY_NOT_SET_APP,
@@ -359,3 +360,15 @@ def test_words_that_name_something_are_not_replaced_by_the_requests_suspects() -
     _judgement, diagnosis = run(DEFAULT_MODEL_CZECH, status=400,
                                body='{"err_code":"Bad Request","err_msg":"Invalid query string."}')
     assert diagnosis.cause == "malformed_request"
+
+
+def test_a_v1_parameter_on_flux_leads_a_bare_400() -> None:
+    judgement, diagnosis = run(FLUX_V1_PARAMETER_400)
+    assert judgement.cause_hint == "status_only" and diagnosis.candidates[0] == "malformed_request"
+    assert "`channels` is a /v1/listen parameter that Flux refuses" in diagnosis.title
+
+
+def test_the_same_parameter_on_v1_listen_is_no_suspect() -> None:
+    url = "wss://api.deepgram.com/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&channels=1"
+    _, diagnosis = run(FLUX_V1_PARAMETER_400, url=url, status=400)
+    assert "channels" not in diagnosis.title
