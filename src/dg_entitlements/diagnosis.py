@@ -928,6 +928,14 @@ def auth_mistake(auth: AuthForm | None) -> Finding | None:
         return Finding("missing_key", "The credential sent is empty (an unset variable: `undefined`, `null`, `None` "
                        "or nothing)", f"Load the key before building the request (check DEEPGRAM_API_KEY is set in "
                        f"this process) and send `{token}`.", False)
+    if auth.where in ("header", "subprotocol") and auth.shape == "quoted":
+        return Finding("invalid_key", "The credential was sent with quotes around it (a .env value copied with its "
+                       "quotes)", f"Strip the quotes (and any spaces or newline) from the key before sending `{token}`;"
+                       " Deepgram compares the key exactly.", False)
+    if auth.where == "header" and auth.shape == "doubled":
+        return Finding("wrong_auth_scheme", "The scheme word is sent twice (`Token Token <key>`): the client was "
+                       "given \"Token <key>\" where it wanted the key alone", "Give your SDK or HTTP client the key "
+                       f"alone (it adds the scheme itself), so the header reads `{token}`.", False)
     if auth.where == "header":
         if scheme == "token" and auth.shape == "jwt":
             return Finding("wrong_auth_scheme", "A temporary JWT was sent as `Token` (JWTs need `Bearer`)",
@@ -1004,7 +1012,13 @@ def _find(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
                           or (judgement.cause_hint == "status_only" and observation.status is None)):
         # Deepgram refuses every request without a key: nothing else needs explaining.
         return find_missing_key(cell, combo, ctx)
-    auth_matters = judgement.verdict in AUTH_VERDICTS and judgement.cause_hint not in (
+    # Deepgram's own words about the request (not only "Bad Request", not about a credential in the URL) decide
+    # a refusal of it: a credential in the wrong form is then a second problem, not the answer's cause.
+    named = {p.strip().lower() for p in (judgement.parameter or "").split(",") if p.strip()}
+    said = bool(judgement.err_msg or judgement.err_code) and not generic_words(judgement, observation.status)
+    words_decide = (judgement.verdict is Verdict.MALFORMED_REQUEST and said
+                    and not named & set(facts.URL_KEY_PARAMETERS))
+    auth_matters = judgement.verdict in AUTH_VERDICTS and not words_decide and judgement.cause_hint not in (
         "undecodable_audio", "remote_media_error", "unsupported_language")
     if auth_matters and judgement.cause_hint != "handshake_hidden":
         mistake = auth_mistake(ctx.auth)

@@ -469,7 +469,9 @@ CODE_WORDS: tuple[tuple[frozenset[str], CodeMeaning], ...] = (
 # Words of clients' and browsers' own network codes (Chrome's ERR_*, OpenSSL's CERTIFICATE_VERIFY_FAILED).
 CLIENT_CODE_WORDS = frozenset({"ERR", "CERT", "CERTIFICATE", "SSL", "TLS", "CONNECTION", "SOCKET", "DNS", "NAME",
                                "NETWORK", "HOST", "PROXY", "TUNNEL"})
-CODE_FIELD = re.compile(r'"(?:err_code|error_code|code|category)"\s*:\s*"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
+# A code field in JSON or in a Python dict's repr (the Python SDKs print bodies as dicts: {'err_code': ...}).
+CODE_FIELD = re.compile(r"""["'](?:err_code|error_code|code|category)["']\s*:\s*"""
+                        r"""["']([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["']""")
 BARE_CODE = re.compile(r"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)")
 
 
@@ -496,19 +498,20 @@ def code_meaning(code: str | None) -> CodeMeaning | None:
 # returned status code '429'" (.NET). Each is in tests/realworld with its source.
 STATUS_IN_CLIENT_TEXT = (
     re.compile(r"(?:\bHTTP(?:/[\d.]+)?|\bstatus(?:[ _]code)?|server response|notAnUpgrade|HandshakeError)"
-               r"[\s:=('\"]{0,4}([1-5]\d\d)\b", re.I),
+               r"[^0-9\n]{0,12}?([1-5]\d\d)\b", re.I),
     re.compile(r"'([1-5]\d\d) [A-Z][a-z]+"),
     re.compile(r"\b([1-5]\d\d), message="),  # aiohttp's ClientResponseError: "408, message='Request Timeout'"
+    re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error\b"),  # requests: "401 Client Error: Unauthorized for url"
 )
+UPGRADE_STATUS = 101  # named as what was *expected* ("Expected HTTP 101 response but was '401 Unauthorized'")
 
 
 def status_in_client_text(text: str) -> int | None:
-    """The HTTP status a client's error text reports, or None when it names none."""
-    for pattern in STATUS_IN_CLIENT_TEXT:
-        match = pattern.search(text)
-        if match:
-            return int(match.group(1))
-    return None
+    """The HTTP status a client's error text reports, or None when it names none. A 101 in such a text is
+    what the client expected, not what it got, so it only counts when nothing else is named."""
+    found = [(m.start(), int(m.group(1))) for pattern in STATUS_IN_CLIENT_TEXT for m in pattern.finditer(text)]
+    got = [status for _, status in sorted(found) if status != UPGRADE_STATUS]
+    return got[0] if got else None
 
 
 def close_code_for_reason(reason: str) -> int | None:

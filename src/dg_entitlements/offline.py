@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -60,7 +61,10 @@ class SeenAnswer:
 
 
 def credential_shape(value: str) -> str:
-    """jwt | key | empty | other: all the diagnosis may know about a credential."""
+    """jwt | key | empty | quoted | doubled | other: all the diagnosis may know about a credential.
+
+    `quoted`: a key or JWT inside quotes (a .env value copied with them); `doubled`: the scheme word is part of
+    the credential (`Token Token <key>`: a client given "Token <key>" where it wanted the key alone)."""
     value = value.strip()
     if value.lower() in ("", "undefined", "null", "none", "nil", "$deepgram_api_key", "${deepgram_api_key}"):
         return "empty"  # an unset variable interpolated into the header
@@ -68,6 +72,12 @@ def credential_shape(value: str) -> str:
         return "jwt"
     if facts.KEY_SHAPE.fullmatch(value):
         return "key"
+    quoted = len(value) > 2 and value[0] == value[-1] and value[0] in "\"'"
+    if quoted and credential_shape(value[1:-1]) in ("jwt", "key"):
+        return "quoted"
+    words = value.split(None, 1)
+    if len(words) == 2 and words[0].lower() in facts.SUBPROTOCOL_SCHEMES:
+        return "doubled"
     return "other"
 
 
@@ -189,8 +199,8 @@ def _embedded_body(error: str) -> str | None:
     candidate = error[start: error.rfind("}") + 1] or error[start:]
     try:
         data = json.loads(candidate)
-    except ValueError:
-        return candidate if facts.CODE_FIELD.search(candidate) or '"err_msg"' in candidate else None
+    except ValueError:  # cut short, or a Python dict's repr ({'err_code': ...}): salvaged when it is read
+        return candidate if facts.CODE_FIELD.search(candidate) or re.search(r"""["']err_msg["']""", candidate) else None
     return candidate if isinstance(data, Mapping) and ({"err_code", "err_msg", "category"} & set(data)) else None
 
 

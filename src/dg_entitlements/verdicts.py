@@ -115,14 +115,16 @@ def _str(value: Any) -> str | None:
 # size bound did.
 SALVAGED_FIELDS = ("err_code", "err_msg", "error_code", "category", "message", "details", "code", "description",
                    "type", "request_id", "warn_code", "warn_msg")
-FIELD_VALUE = re.compile(r'"(' + "|".join(SALVAGED_FIELDS) + r')"\s*:\s*"((?:[^"\\]|\\.)*)(?:"|$)')
+# "field": "value" in JSON, or 'field': 'value' in a Python dict's repr; the closing quote may be cut off.
+FIELD_VALUE = re.compile(r"""(["'])(""" + "|".join(SALVAGED_FIELDS)
+                         + r""")\1\s*:\s*(["'])((?:(?!\3)[^\\]|\\.)*)(?:\3|$)""")
 
 
 def salvage_fields(text: str) -> dict[str, str] | None:
     """The string fields of a cut-short JSON error body (the last value may be cut), or None if it has none."""
     found: dict[str, str] = {}
-    for name, value in FIELD_VALUE.findall(text):
-        found.setdefault(name, value.replace('\\"', '"'))
+    for _, name, quote, value in FIELD_VALUE.findall(text):
+        found.setdefault(name, value.replace("\\" + quote, quote))
     return found or None
 
 

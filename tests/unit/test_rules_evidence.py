@@ -285,6 +285,11 @@ def test_a_411_on_pre_recorded_audio_ranks_the_media_host_first() -> None:
     ("httpx.HTTPStatusError: Client error '411 Length Required' for url", 411),
     ("The server returned status code '429' limit exceeded,  when status code '101' was expected.", 429),
     ("Exception: DG: 408, message='Request Timeout'", 408),
+    ("java.net.ProtocolException: Expected HTTP 101 response but was '401 Unauthorized'", 401),  # OkHttp
+    ("HTTP error: 401 Unauthorized", 401),  # tungstenite
+    ("401 Client Error: Unauthorized for url: https://api.deepgram.com/v1/listen", 401),  # requests
+    ("Request failed with status code 403", 403),  # axios
+    ("status code '101' was expected", None),
     ("Received network error or non-101 status code", None),
     ("getaddrinfo EAI_AGAIN api.eu.deepgram.com", None),
     ("WebSocketException in LiveClient.start: timed out", None),
@@ -372,3 +377,34 @@ def test_the_same_parameter_on_v1_listen_is_no_suspect() -> None:
     url = "wss://api.deepgram.com/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000&channels=1"
     _, diagnosis = run(FLUX_V1_PARAMETER_400, url=url, status=400)
     assert "channels" not in diagnosis.title
+
+
+def test_deepgrams_body_printed_as_a_python_dict_is_read_as_the_body() -> None:
+    """The Python SDKs print the body as a dict (`ApiError: status_code: 400, body: {'err_code': ...}`)."""
+    error = ("deepgram.core.api_error.ApiError: status_code: 400, body: {'err_code': 'INVALID_QUERY_PARAMETER', "
+             "'err_msg': 'Failed to deserialize query parameters: unknown variant `True`', 'request_id': 'x'}")
+    judgement, diagnosis = run(KEY_AS_BEARER_401, client_error=error)
+    assert judgement.err_code == "INVALID_QUERY_PARAMETER" and diagnosis.cause == "malformed_request"
+
+
+# The next two follow from the documented header form (`Authorization: Token <key>`), not from a report: a
+# credential that starts with a scheme word, or a key inside quotes, can never be accepted.
+
+
+def test_the_scheme_word_sent_twice_is_a_wrong_scheme() -> None:
+    _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401),
+                                   headers=[f"Authorization: Token Token {canary_key()}"])
+    assert diagnosis.cause == "wrong_auth_scheme" and "twice" in diagnosis.title
+    assert canary_key() not in diagnosis.title + diagnosis.remedy
+
+
+def test_a_quoted_key_is_an_invalid_key_with_the_quotes_named() -> None:
+    _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401),
+                                   headers=[f'Authorization: Token "{canary_key()}"'])
+    assert diagnosis.cause == "invalid_key" and "quotes" in diagnosis.title
+
+
+def test_a_plain_key_with_a_401_is_not_blamed_on_its_form() -> None:
+    _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401),
+                                   headers=[f"Authorization: Token {canary_key()}"])
+    assert diagnosis.cause == "status_only" and diagnosis.candidates[0] == "invalid_key"
