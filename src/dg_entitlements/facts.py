@@ -420,6 +420,24 @@ EMPTY_RESULT = re.compile(r"\b(no speech|empty transcript|no transcript|transcri
                           r"(was )?transcribed)\b", re.I)
 
 
+# Deepgram's phrases a cut-short message may end inside: "Project does not have access to the requ" is still the
+# model-access refusal, never a scope problem. The phrases are the ones the rules read (above and below).
+CUT_PHRASES = (NOT_ENTITLED_WORDS, SCOPE_WORDS, "no such model/language/tier combination found",
+               "no such model/version combination found", "invalid credentials", "remote server hosting the media",
+               "does not have enough credits", "is only supported for", "corrupt or unsupported data")
+MIN_CUT_OVERLAP = 12  # shorter tails match too many phrases to mean one
+
+
+def complete_cut_phrase(message: str) -> str:
+    """The message with a phrase it was cut inside written out whole (unchanged when it ends in none)."""
+    lowered = message.lower().rstrip(". …")
+    for phrase in CUT_PHRASES:
+        for size in range(min(len(phrase) - 1, len(lowered)), MIN_CUT_OVERLAP - 1, -1):
+            if lowered.endswith(phrase[:size]):
+                return message[: len(lowered) - size] + phrase
+    return message
+
+
 def status_for_words(text: str) -> int | None:
     """The status Deepgram sends with these words, or None when the text carries none of Deepgram's words."""
     lowered = text.lower()

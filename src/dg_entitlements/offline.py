@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -44,7 +43,7 @@ from .model import (
 from .outcomes import outcome_for
 from .secrets import register_secret
 from .userrequest import combo_for, transport_of
-from .verdicts import judge, judge_accepted_output, judge_foreign_service, judge_warnings
+from .verdicts import judge, judge_accepted_output, judge_foreign_service, judge_warnings, salvage_fields
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
     if status is None and text and not streamed:
         words = text if kind == "text" else json.dumps(body)
         status = facts.status_for_words(words) or (400 if isinstance(body, Mapping) and (
-            {"err_code", "err_msg", "category"} & set(body)) else None)
+            DEEPGRAM_ERROR_FIELDS & set(body)) else None)
     if status is None and not streamed and headers.get("dg-error"):
         status = facts.status_for_words(headers["dg-error"])  # Deepgram's words in the header name their status
     if close_code is None and answer.close_reason:
@@ -192,16 +191,20 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
 
 
 def _embedded_body(error: str) -> str | None:
-    """Deepgram's JSON body inside a client's error text ("...: 401 - {"err_code":"INVALID_AUTH",...}")."""
+    """Deepgram's body inside a client's error text ("...: 401 - {"err_code":"INVALID_AUTH",...}", or a Python
+    SDK's dict repr {'category': 'UNAUTHORIZED', ...}), whole or cut short; None when the text holds none."""
     start = error.find("{")
     if start < 0:
         return None
     candidate = error[start: error.rfind("}") + 1] or error[start:]
     try:
         data = json.loads(candidate)
-    except ValueError:  # cut short, or a Python dict's repr ({'err_code': ...}): salvaged when it is read
-        return candidate if facts.CODE_FIELD.search(candidate) or re.search(r"""["']err_msg["']""", candidate) else None
-    return candidate if isinstance(data, Mapping) and ({"err_code", "err_msg", "category"} & set(data)) else None
+    except ValueError:  # cut short, or a Python dict's repr: its fields are salvaged when it is read
+        data = salvage_fields(candidate) or {}
+    return candidate if isinstance(data, Mapping) and (DEEPGRAM_ERROR_FIELDS & set(data)) else None
+
+
+DEEPGRAM_ERROR_FIELDS = frozenset({"err_code", "err_msg", "error_code", "category"})
 
 
 def _network_kind(error: str | None) -> str | None:

@@ -123,8 +123,12 @@ FIELD_VALUE = re.compile(r"""(["'])(""" + "|".join(SALVAGED_FIELDS)
 def salvage_fields(text: str) -> dict[str, str] | None:
     """The string fields of a cut-short JSON error body (the last value may be cut), or None if it has none."""
     found: dict[str, str] = {}
-    for _, name, quote, value in FIELD_VALUE.findall(text):
-        found.setdefault(name, value.replace("\\" + quote, quote))
+    for match in FIELD_VALUE.finditer(text):
+        _, name, quote, value = match.groups()
+        value = value.replace("\\" + quote, quote)
+        if not match.group(0).endswith(quote) or (match.end() == len(text) and not text.rstrip().endswith("}")):
+            value = facts.complete_cut_phrase(value)  # the text ends inside this value: it was cut here
+        found.setdefault(name, value)
     return found or None
 
 
