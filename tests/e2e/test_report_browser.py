@@ -2,7 +2,9 @@
 evidence opens on click or with the keyboard, a screenshot lands in reports/. Layout, not only
 presence: no sideways page scroll on a phone (390 px) or a laptop (1400 px) for the sample and a run
 with failures, the evidence popup and its nested tables inside the popup and the viewport, the per
-account summary line with the right words, readable in dark mode. And proof each check can fail.
+account summary line with the right words, readable in dark mode. The evidence is embedded data that
+the page's script turns into the box when a cell opens (issue 13): none is built before, the opened
+one holds the cell's evidence and no key; the find box narrows the matrix. And proof each check can fail.
 
 Skips when chromium is missing on a developer machine; fails when CI is set (CI must install it:
 `apt-get install -y chromium`), so the check can never silently vanish from the pipeline.
@@ -10,14 +12,18 @@ Skips when chromium is missing on a developer machine; fails when CI is set (CI 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+from dg_entitlements import secrets
 from dg_entitlements.fsutil import atomic_write_text
-from dg_entitlements.report.html import render_page
-from dg_entitlements.report.sample import SAMPLE_COLUMNS, WIDE_COLUMNS, failing_run, sample_run
+from dg_entitlements.model import Outcome, RunResult, Verdict
+from dg_entitlements.report.html import LAZY_LAYOUT_CELLS, render_page
+from dg_entitlements.report.sample import SAMPLE_COLUMNS, WIDE_COLUMNS, cell, failing_run, sample_run
 
 from .browser import check_page, find_chromium
 
@@ -190,3 +196,106 @@ def test_check_fails_when_the_matrix_is_hidden_or_the_cell_missing(
     assert not check.ok
     assert check.visible["#dge-report table.dge-mx"] is False
     assert "the click target was not found or not visible" in check.problems()
+
+
+# A fake key (never real-shaped: a real one is 40 hex characters) where a cell's evidence shows text from
+# Deepgram and the request: the error message, the body and the request URL.
+CANARY_KEY = "dgfake-browser-canary-k9"
+BUILT_JS = "document.querySelectorAll('details.dge-cell .ev').length"
+
+
+def test_opening_a_cell_builds_its_evidence_and_no_key_reaches_the_page(chromium: str, tmp_path: Path) -> None:
+    secrets.register_secret(CANARY_KEY)
+    leaky = cell(
+        "payg-full",
+        "listen-v1-rest",
+        "nova-2",
+        Outcome.UNEXPECTED_DENY,
+        Verdict.INVALID_AUTH,
+        401,
+        n=77,
+        err=("INVALID_AUTH", f"Invalid credentials: {CANARY_KEY}"),
+        url=f"https://api.deepgram.com/v1/listen?model=nova-2&token={CANARY_KEY}",
+    )
+    run = sample_run()
+    page = _page(tmp_path, "leaky", render_page(dataclasses.replace(run, cells=(leaky, *run.cells)), SAMPLE_COLUMNS))
+    assert CANARY_KEY not in page.read_text() and "[redacted" in page.read_text()
+    check = check_page(
+        page, tmp_path / "leaky.png", "#cell-0 > summary", chromium=chromium, measure={"built": BUILT_JS}
+    )
+    assert check.ok, check.problems()
+    assert check.measured["built"] == 0  # no evidence exists before a cell opens
+    text = check.evidence_text
+    for words in (
+        "Unexpectedly denied",
+        "INVALID_AUTH",
+        "payg-full::listen-v1-rest::nova-2",
+        "0000004d-0000-4000-8000-00000000004d",
+        "/v1/listen?model=nova-2&token=[redacted",
+    ):
+        assert words in text, (words, text)
+    assert CANARY_KEY not in text and "[redacted" in text
+
+
+def _big_run(copies: int = 12) -> RunResult:
+    """The failing sample `copies` times over (accounts renamed per copy): past LAZY_LAYOUT_CELLS."""
+    base = failing_run()
+    cells, accounts = [], []
+    for i in range(copies):
+        accounts += [dataclasses.replace(a, alias=f"{a.alias}-c{i:02d}") for a in base.accounts]
+        cells += [dataclasses.replace(c, account=f"{c.account}-c{i:02d}") for c in base.cells]
+    return dataclasses.replace(base, cells=tuple(cells), accounts=tuple(accounts))
+
+
+def test_a_large_report_lays_out_lazily_and_a_far_cell_opens_inside_the_screen(chromium: str, tmp_path: Path) -> None:
+    run = _big_run()
+    assert len(run.cells) >= LAZY_LAYOUT_CELLS
+    page = _page(tmp_path, "big", render_page(run, WIDE_COLUMNS))
+    last = 'section.dge-acct[data-account="no-credits-c11"] details.dge-cell[data-kind="unexpected_deny"] > summary'
+    lazy = """(function () { var b = document.querySelectorAll('section.dge-acct');
+      return {big: document.getElementById('dge-report').classList.contains('big'), blocks: b.length,
+              mode: getComputedStyle(b[b.length - 1]).contentVisibility}; })()"""
+    check = check_page(
+        page,
+        tmp_path / "big.png",
+        last,
+        width=390,
+        height=844,
+        chromium=chromium,
+        measure={"lazy": lazy, "built": BUILT_JS},
+    )
+    assert check.ok, check.problems()
+    assert check.measured["lazy"] == {"big": True, "blocks": 36, "mode": "auto"}
+    assert check.measured["built"] == 0
+    assert "no-credits-c11::" in check.evidence_text and "ASR_PAYMENT_REQUIRED" in check.evidence_text
+    popup = check.popup  # the containment of the block must not clip or move the fixed box
+    assert popup["in_viewport"] and not popup["overflow_x"] and popup["outside"] == [], popup
+    assert check.page_width <= check.viewport_width
+
+
+# Types into the find box the way a reader does (then Enter), and reports what stays shown.
+FIND_JS = """(function () {
+  var f = document.querySelector('#dge-report input.find'), out = {box: f && f.offsetParent !== null};
+  function shown(q) {
+    f.value = q; f.dispatchEvent(new Event('change', {bubbles: true}));
+    var blocks = Array.from(document.querySelectorAll('section.dge-acct')).filter(function (b) { return !b.hidden; });
+    return {accounts: blocks.map(function (b) { return b.getAttribute('data-account'); }),
+            rows: Array.from(document.querySelectorAll('table.dge-mx > tbody > tr')).filter(function (r) {
+              return !r.hidden && !r.closest('section').hidden; }).length,
+            said: document.querySelector('#dge-report .found').textContent};
+  }
+  out.account = shown('NO-FLUX'); out.model = shown('aura-2'); out.none = shown('no-such-thing'); out.all = shown('');
+  return out; })()"""
+
+
+def test_the_find_box_narrows_the_matrix_to_an_account_or_a_model(chromium: str, report_page: Path) -> None:
+    check = check_page(
+        report_page, report_page.with_suffix(".png"), UNEXPECTED_DENY, chromium=chromium, measure={"find": FIND_JS}
+    )
+    assert check.ok, check.problems()
+    found = check.measured["find"]
+    assert found["box"] is True, json.dumps(found)  # shown once the script runs
+    assert found["account"]["accounts"] == ["payg-no-flux"] and found["account"]["said"] == "1 of 2 accounts shown"
+    assert found["model"]["accounts"] == ["payg-full", "payg-no-flux"] and found["model"]["rows"] == 2
+    assert found["none"]["accounts"] == [] and found["none"]["said"] == "0 of 2 accounts shown"
+    assert len(found["all"]["accounts"]) == 2 and found["all"]["rows"] > found["model"]["rows"]

@@ -1,15 +1,23 @@
 """The HTML report: a cell per (account, combo) with the right class and words, evidence, diagnosis
-ordering, banners, drift first, and a byte-identical re-render from the saved JSON."""
+ordering, banners, drift first, and a byte-identical re-render from the saved JSON.
+
+The evidence of each cell is embedded data (issue 13: a page of 10,000 cells must open fast): these
+tests decode it the way the page's script does (`_evidence`), check it is every cell's full
+evidence, and that no data can end its script element early."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+from dg_entitlements import secrets
 from dg_entitlements.model import Diagnosis, Outcome, Verdict
-from dg_entitlements.report.html import render_matrix, render_page
+from dg_entitlements.report.escape import WITHHELD, json_script, json_text
+from dg_entitlements.report.html import EVIDENCE_ID, evidence_data, render_matrix, render_page
 from dg_entitlements.report.json import read_json, write_json
 from dg_entitlements.report.sample import SAMPLE_COLUMNS, cell, sample_run
 
@@ -39,9 +47,61 @@ def _parse(text: str) -> _Cells:
 
 
 def _section(html: str, cell_id: str) -> str:
-    """The HTML of one cell's <details>."""
+    """The HTML of one cell's <details> in the matrix."""
     start = html.index(f'id="{cell_id}"')
     return html[start : html.index("</details>", start)]
+
+
+class _Scripts(HTMLParser):
+    """Every <script> element as the browser's parser sees it: (attributes, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[tuple[dict[str, str], str]] = []
+        self._open: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self._open = {k: v or "" for k, v in attrs}
+            self.scripts.append((self._open, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._open = None
+
+
+def _scripts(html: str) -> list[tuple[dict[str, str], str]]:
+    p = _Scripts()
+    p.feed(html)
+    p.close()
+    return p.scripts
+
+
+def _data(html: str) -> dict[str, Any]:
+    """The embedded evidence data, read as the page reads it (JSON.parse of the element's text)."""
+    found = [text for attrs, text in _scripts(html) if attrs.get("id") == EVIDENCE_ID]
+    assert len(found) == 1 and 'type="application/json"' in html
+    data: dict[str, Any] = json.loads(found[0])
+    return data
+
+
+def _evidence(html: str, cell_id: str) -> str:
+    """One cell's evidence HTML, decoded as `_JS` does: n >= 0 is piece n, -k the k pieces after."""
+    data = _data(html)
+    out, last = [], -1
+    for ref in data["cells"][int(cell_id.removeprefix("cell-"))]:
+        if ref < 0:
+            out += data["pieces"][last + 1 : last + 1 - ref]
+            last -= ref
+        else:
+            out.append(data["pieces"][ref])
+            last = ref
+    return "".join(out)
 
 
 def test_a_cell_per_account_and_combo_with_the_right_class() -> None:
@@ -64,8 +124,9 @@ def test_cell_text_status_verdict_request_id_and_words() -> None:
     html = render_matrix(sample_run(), SAMPLE_COLUMNS)
     deny = _section(html, "cell-4")
     assert ">403</span>" in deny and "not entitled" in deny and "UNEXPECTED DENY" in deny
-    assert "00000005…" in deny  # short request id in the cell, the full one in the evidence
+    assert "00000005…" in deny  # short request id in the cell, the full one in its title and evidence
     assert "00000005-0000-4000-8000-000000000005" in deny
+    assert '<code class="rid-full">00000005-0000-4000-8000-000000000005</code>' in _evidence(html, "cell-4")
     expected_deny = _section(html, "cell-3")
     assert "denied as expected" in expected_deny
 
@@ -76,12 +137,12 @@ def test_retried_cell_is_marked_and_never_a_clean_pass() -> None:
     retried = cells["payg-full::listen-v1-ws::nova-3"]
     assert "retried" in retried["td"].split()
     assert "↻3 tries" in _section(html, "cell-1")
-    assert "retried: not a clean pass" in _section(html, "cell-1")
-    assert "<caption>Attempts</caption>" in _section(html, "cell-1")
+    assert "retried: not a clean pass" in _evidence(html, "cell-1")
+    assert "<caption>Attempts</caption>" in _evidence(html, "cell-1")
 
 
 def test_evidence_holds_expected_got_deepgram_words_and_controls() -> None:
-    ev = _section(render_matrix(sample_run(), SAMPLE_COLUMNS), "cell-8")
+    ev = _evidence(render_matrix(sample_run(), SAMPLE_COLUMNS), "cell-8")
     for text in (
         "Expected",
         "entitled",
@@ -185,6 +246,7 @@ def test_fragment_is_self_contained() -> None:
     html = render_matrix(sample_run())
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert html.count("<style>") == 1 and html.count("<script>") == 1
+    assert html.count('<script type="application/json" id="dge-evidence">') == 1
 
 
 def test_rerender_from_saved_json_is_byte_identical(tmp_path: Path) -> None:
@@ -219,3 +281,83 @@ def test_html_is_well_nested() -> None:
     n = Nest()
     n.feed(html)
     assert not n.errors[:5] and not n.stack
+
+
+# ------------------------------------------------------------------------------ the embedded evidence
+
+
+def test_every_cell_has_its_full_evidence_in_the_data_and_none_in_the_matrix() -> None:
+    from dg_entitlements.report.html import _evidence as rendered  # the server's own evidence HTML
+    from dg_entitlements.report.overview import combo_why
+
+    run = sample_run()
+    html = render_matrix(run, SAMPLE_COLUMNS)
+    titles = dict(SAMPLE_COLUMNS)
+    for i, c in enumerate(run.cells):
+        assert _evidence(html, f"cell-{i}") == rendered(c, titles.get(c.surface, c.surface), combo_why(run, c)), i
+    matrix = html[html.index('class="dge-matrix"') : html.index(f'id="{EVIDENCE_ID}"')]
+    assert 'class="ev"' not in matrix and "<dl>" not in matrix  # the matrix carries no evidence markup
+
+
+def test_repeated_evidence_is_stored_once() -> None:
+    run = sample_run()
+    twins = dataclasses.replace(run, cells=run.cells * 3)  # the same evidence three times over
+    data = evidence_data(twins, SAMPLE_COLUMNS)
+    once = evidence_data(run, SAMPLE_COLUMNS)
+    assert data["pieces"] == once["pieces"]  # no piece twice
+    n = len(run.cells)
+    assert data["cells"][:n] == data["cells"][n : 2 * n] == data["cells"][2 * n :]
+    assert len(once["cells"][0]) < 6  # consecutive pieces of a first cell are one run: [0, -k, ...]
+
+
+HOSTILE = "</script><script>alert(1)</script><!--<script>x</SCRIPT >"
+
+
+def test_embedded_json_cannot_end_its_script_element() -> None:
+    values = [HOSTILE, "<!--", "</script", "</ScRiPt>", "<" + "0" * 36 + ">", "a\u2028b\u2029c"]
+    out = json_script("data", values)
+    found = _scripts(f"<body>{out}<p>after</p></body>")
+    assert len(found) == 1, found  # one element: nothing inside ended it or opened another
+    attrs, text = found[0]
+    assert attrs == {"type": "application/json", "id": "data"}
+    assert "<" not in text  # neither `</script` nor `<!--` can occur
+    assert json.loads(text) == values  # and JSON.parse gives back exactly the data
+
+
+def test_a_hostile_body_stays_inside_the_evidence() -> None:
+    hostile = cell(
+        "acct", "listen-v1-rest", "nova-3", Outcome.UNEXPECTED_DENY, Verdict.MALFORMED_REQUEST, 400, body=HOSTILE
+    )
+    run = dataclasses.replace(sample_run(), cells=(hostile, *sample_run().cells))
+    html = render_page(run, SAMPLE_COLUMNS)
+    scripts = _scripts(html)
+    assert [a.get("type", "") for a, _ in scripts] == ["application/json", ""]  # the data, then the code
+    assert scripts[1][1].lstrip().startswith("(function () {")
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in _evidence(html, "cell-0")
+
+
+def test_data_that_turns_secret_shaped_once_encoded_is_withheld() -> None:
+    # `<` is written `\u003C`: a registered secret that starts with that escape's letters would be
+    # cut in half by the page's final scrub, leaving invalid JSON; such data is withheld instead.
+    secrets.register_secret("u003Cdgcanary-split-77")
+    assert json.loads(json_text({"x": "<dgcanary-split-77"})) == WITHHELD
+    secrets.register_secret("\\u003Cdgcanary-whole-78")
+    redacted = json.loads(json_text({"x": "<dgcanary-whole-78"}))  # still valid once scrubbed: kept, redacted
+    assert "[redacted" in redacted["x"] and "dgcanary-whole-78" not in redacted["x"]
+    plain = {"x": "<b>nothing secret</b>"}
+    assert json.loads(json_text(plain)) == plain
+
+
+def test_rows_stay_aligned_when_empty_cells_are_merged() -> None:
+    html = render_matrix(sample_run(), SAMPLE_COLUMNS)
+    tables = re.findall(r'<table class="dge-mx">(.*?)</table>', html)
+    assert tables
+    merged = 0
+    for table in tables:
+        width = len(re.findall(r"<th scope=\"col\"", table))
+        for row in re.findall(r"<tbody>(.*)</tbody>", table)[0].split("</tr>")[:-1]:
+            spans = [int(n or 1) for n in re.findall(r'<t[dh](?: class="[^"]*")?(?: colspan="(\d+)")?[ >]', row)]
+            assert sum(spans) == width, row  # every row spans exactly the columns of its header
+            merged += sum(1 for n in spans if n > 1)
+    assert merged  # the sample has neighbouring not-probed cells, shown as one
+    assert '<td class="na" colspan="' in html and '<td class="na">·</td><td class="na">' not in html
