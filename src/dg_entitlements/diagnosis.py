@@ -932,6 +932,11 @@ def auth_mistake(auth: AuthForm | None) -> Finding | None:
         return Finding("invalid_key", "The credential was sent with quotes around it (a .env value copied with its "
                        "quotes)", f"Strip the quotes (and any spaces or newline) from the key before sending `{token}`;"
                        " Deepgram compares the key exactly.", False)
+    if auth.where in ("header", "subprotocol", "url") and auth.shape == "uuid":
+        return Finding("invalid_key", "The credential is a UUID: a key's id or a project id, not the key itself",
+                       "Send the key's secret (the `key` shown once when the key was created, 40 hex characters), not "
+                       f"its `api_key_id` or the project id: `{token}`; create a new key if the secret is lost.",
+                       False)
     if auth.where == "header" and auth.shape == "doubled":
         return Finding("wrong_auth_scheme", "The scheme word is sent twice (`Token Token <key>`): the client was "
                        "given \"Token <key>\" where it wanted the key alone", "Give your SDK or HTTP client the key "

@@ -91,6 +91,9 @@ SUBPROTOCOL_SCHEMES = ("token", "bearer")
 # Query names people put a credential under; Deepgram documents none of them (docs/deepgram-facts.md).
 URL_KEY_PARAMETERS = ("token", "access_token", "key", "api_key", "apikey")
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# A key's id and a project's id are UUIDs (POST /v1/projects/{id}/keys answers {api_key_id, key, ...}; the `key`
+# is the secret, shown once): a UUID sent as the credential is an id, never a key.
+UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 KEY_SHAPE = re.compile(r"[0-9a-f]{40}")
 
 # ------------------------------------------------------------------------------------------ Deepgram's words

@@ -60,10 +60,11 @@ class SeenAnswer:
 
 
 def credential_shape(value: str) -> str:
-    """jwt | key | empty | quoted | doubled | other: all the diagnosis may know about a credential.
+    """jwt | key | empty | quoted | doubled | uuid | other: all the diagnosis may know about a credential.
 
     `quoted`: a key or JWT inside quotes (a .env value copied with them); `doubled`: the scheme word is part of
-    the credential (`Token Token <key>`: a client given "Token <key>" where it wanted the key alone)."""
+    the credential (`Token Token <key>`: a client given "Token <key>" where it wanted the key alone); `uuid`: a
+    key's id or a project's id sent instead of the key."""
     value = value.strip()
     if value.lower() in ("", "undefined", "null", "none", "nil", "$deepgram_api_key", "${deepgram_api_key}"):
         return "empty"  # an unset variable interpolated into the header
@@ -77,6 +78,8 @@ def credential_shape(value: str) -> str:
     words = value.split(None, 1)
     if len(words) == 2 and words[0].lower() in facts.SUBPROTOCOL_SCHEMES:
         return "doubled"
+    if facts.UUID_SHAPE.fullmatch(value):
+        return "uuid"
     return "other"
 
 

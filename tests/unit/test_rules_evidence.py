@@ -408,3 +408,11 @@ def test_a_plain_key_with_a_401_is_not_blamed_on_its_form() -> None:
     _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401),
                                    headers=[f"Authorization: Token {canary_key()}"])
     assert diagnosis.cause == "status_only" and diagnosis.candidates[0] == "invalid_key"
+
+
+def test_a_uuid_sent_as_the_key_is_an_id_not_a_key() -> None:
+    """POST /v1/projects/{id}/keys answers {api_key_id, key, ...}: the id is a UUID, the secret is the key."""
+    body = '{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"x"}'
+    _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401, body=body),
+                                   headers=["Authorization: Token 7d1c0a52-fa4e-4c3b-9e51-000000000001"])
+    assert diagnosis.cause == "invalid_key" and "UUID" in diagnosis.title and "api_key_id" in diagnosis.remedy
