@@ -161,10 +161,46 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
 
     The matrix cannot finish before its slowest probe, so the ratio that shows whether probing is
     concurrent is wall / the slowest single probe (each of payg-full's 41 cells alone once, then the
-    3 slowest again 3 times: the slowest median)."""
+    3 slowest again 3 times: the slowest median). A single cell's run includes what the matrix run
+    also has once: the loop, the client and, for a cell under /v1/projects/{id}, the discovery
+    before it (two answers in a row, as in the matrix).
+
+    What bounds it at the default concurrency is also measured: the matrix's probes held a slot for
+    `slot_seconds` in all, so with `concurrency` slots the run cannot be shorter than slot_seconds /
+    concurrency (and 123 cells over 32 slots are at least 4 waves of the fastest probe); and the
+    process's CPU seconds per run (client and embedded fake share one GIL on 2 shared cores)."""
+    import math
+    import resource
+
     from dg_entitlements import engine
     from dg_entitlements.config import SuiteOptions, load
     from dg_entitlements.modes import open_mode
+    from dg_entitlements.probe import runner
+
+    def cpu_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def held_slots(run_plan: Any) -> tuple[float, float, float]:
+        """(wall, seconds the probes held a slot in all, process CPU seconds) of one run of the plan."""
+        held: list[float] = []
+        probe = runner.probe_with_retries
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await probe(*args, **kwargs)
+            finally:
+                held.append(time.perf_counter() - started)
+
+        runner.probe_with_retries = timed  # measured only, restored below
+        try:
+            cpu_before = cpu_s()
+            wall_s = _timed_plan(run_plan)[0]
+            cpu = cpu_s() - cpu_before
+        finally:
+            runner.probe_with_retries = probe
+        return wall_s, sum(held), cpu
 
     loaded = load(SuiteOptions(mode="fake", fake_latency_ms=latency_ms, controls=False, root=str(ROOT)))
     pairs = engine.all_pairs(loaded)
@@ -185,10 +221,16 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
         counts = matrix[0][1].counts()
         wide_plan = replace(plan, settings=replace(plan.settings, concurrency=len(pairs)))
         wide = median([_timed_plan(wide_plan)[0] for _ in range(3)])
+        traced, traced_wide = held_slots(plan), held_slots(wide_plan)
         serial_s = _timed_plan(replace(plan, settings=replace(plan.settings, concurrency=1)))[0] if serial else None
     slowest_id = max(singles, key=singles.__getitem__)
     slowest = singles[slowest_id]
     ratio = round(wall / slowest, 2)
+    concurrency = plan.settings.concurrency
+    slots_floor = traced[1] / concurrency
+    waves = math.ceil(len(pairs) / concurrency)
+    waves_floor = waves * min(first.values())
+    floor_ratio = max(slots_floor, waves_floor, slowest) / slowest
     figures = {
         "cells": len(pairs), "added_latency_ms": latency_ms, "concurrency": plan.settings.concurrency,
         "probing_wall_s": round(wall, 3), "matrix_runs_s": [round(t, 3) for t, _ in matrix],
@@ -198,6 +240,18 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
         "every_cell_at_once_wall_s": round(wide, 3), "every_cell_at_once_ratio": round(wide / slowest, 2),
         "one_at_a_time_wall_s": None if serial_s is None else round(serial_s, 3),
         "speedup_vs_one_at_a_time": None if serial_s is None else round(serial_s / wall, 1),
+        "default_concurrency_bound": {
+            "slot_seconds": round(traced[1], 2), "traced_run_wall_s": round(traced[0], 3),
+            "slots_floor_s": round(slots_floor, 3), "waves": waves, "fastest_single_s": round(min(first.values()), 3),
+            "waves_floor_s": round(waves_floor, 3),
+            "floor_ratio_to_slowest_single": round(floor_ratio, 2),
+            "why": f"{len(pairs)} cells over {concurrency} slots: wall >= slot_seconds / {concurrency} and >= "
+                   f"{waves} waves x the fastest probe, i.e. wall / slowest single >= {floor_ratio:.2f}"
+                   + (f": {TARGET_PROBING_RATIO} cannot be reached at this concurrency"
+                      if floor_ratio > TARGET_PROBING_RATIO else ""),
+        },
+        "cpu_s_per_run": {"default": round(traced[2], 3), "every_cell_at_once": round(traced_wide[2], 3),
+                          "every_cell_at_once_wall_s": round(traced_wide[0], 3)},
     }
     checks = [check(f"probing phase (+300 ms per answer), default concurrency {plan.settings.concurrency}: "
                     "wall / slowest single probe",
@@ -210,7 +264,9 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
     return section(figures, checks, f"wall / slowest single probe <= {TARGET_PROBING_RATIO}",
                    "one embedded fake with latency_ms=300 per answer, controls off; engine.build_plan + "
                    "engine.run_plan on the shipped 123-cell matrix (median of 3), each of payg-full's cells "
-                   "alone on the same server (the 3 slowest re-measured 3 more times, median)")
+                   "alone on the same server (the 3 slowest re-measured 3 more times, median); one more run "
+                   "at each concurrency with every probe's time in its slot summed (default_concurrency_bound) "
+                   "and the process's CPU seconds (cpu_s_per_run)")
 
 
 # ----------------------------------------------------------------------------------------- replay

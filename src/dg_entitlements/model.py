@@ -11,8 +11,11 @@ tested on verbatim payloads without sockets. Nothing here holds a secret: keys l
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from .secrets import bounded
 
 Transport = Literal["http", "ws"]
 HostRole = Literal["api", "agent"]
@@ -400,3 +403,33 @@ class RunResult:
 
 
 SCHEMA_VERSION = 1
+
+# A response body or stream message is kept, once its cell no longer needs it whole (judged, and
+# diagnosed when it is explained), as at most this many characters of its JSON text: what the report
+# files and the HTML show. Why in memory too: a run of 12,300 cells held 140 MB of model lists and
+# transcripts that no reader ever saw past this excerpt.
+BODY_BOUND = 2000
+_CUT_NOTE = "… [cut: {} characters in all]"
+
+
+def excerpt(value: Any) -> Any:
+    """A body as kept: unchanged when its JSON text fits BODY_BOUND characters, else that text scrubbed,
+    then cut so that it and a note of its full length fit BODY_BOUND (scrub first: a cut key is no
+    longer recognisable). Idempotent: an excerpt is its own excerpt, so the run in memory, the
+    checkpoint, the JSON file and the HTML all show the very same text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if len(text) <= BODY_BOUND:
+        return value
+    note = _CUT_NOTE.format(len(text))
+    return bounded(text, BODY_BOUND - len(note)) + note
+
+
+def compact_observation(observation: Observation) -> Observation:
+    """The observation as kept once nothing needs its whole body: body and stream messages as excerpts."""
+    body = excerpt(observation.body)
+    frames = tuple(f if (data := excerpt(f.data)) is f.data else replace(f, data=data) for f in observation.frames)
+    if body is observation.body and all(a is b for a, b in zip(frames, observation.frames, strict=True)):
+        return observation
+    return replace(observation, body=body, frames=frames)

@@ -11,13 +11,21 @@ Three decisions live here once:
 - the gate: `outcomes.needs_explaining` decides which cells get a diagnosis, `outcomes.worth_controls`
   which of those are worth control probes;
 - discovery: the project id is looked up only when a selected cell or wanted evidence needs it.
+
+What runs where: the event loop's thread only sends, waits and books; judging a cell, cutting its
+body to the excerpt and diagnosing run on the run's reading thread (probe/offload.py), so a probe in
+flight never waits behind them. A cell keeps its whole body only while a diagnosis still needs it
+(`compact_cell`); what the run learns from a body besides the verdict (the project id, the model
+lists) is read before the cut.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Hashable, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .accounts import Account, expectation_for
@@ -42,17 +50,24 @@ from .model import (
     RunResult,
     Surface,
     Verdict,
+    compact_observation,
 )
 from .outcomes import needs_explaining, outcome_for, worth_controls
-from .probe.limits import ProjectGates
+from .probe.http import make_client
+from .probe.limits import ProjectGates, RunSlots
+from .probe.offload import off_loop, reading_thread, urgent
 from .probe.request import MissingPrerequisite, ProbeRequest, build_request
 from .probe.retry import RetryBudget
-from .probe.runner import ProbeJob, ProbeObserver, ProbeSettings, run_probes, utc_now
+from .probe.runner import OnDone, ProbeJob, ProbeObserver, ProbeSettings, run_probes, utc_now
 from .probe.target import Target
 from .secrets import ApiKey
 from .verdicts import judge
 
+if TYPE_CHECKING:
+    import httpx
+
 EVIDENCE_ROLES = (MODEL_LIST, PROJECT_MODEL_LIST)
+DIAGNOSIS_BATCH = 200  # cells diagnosed per hand-over to the reading thread (an interrupt waits one batch)
 
 
 @dataclass(frozen=True)
@@ -109,7 +124,11 @@ class RunState:
     started_at: str = field(default_factory=utc_now)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     project_ids: dict[str, str | None] = field(default_factory=dict)
-    evidence: dict[tuple[str, str], Observation] = field(default_factory=dict)  # (alias, role) -> answer
+    # What the run's own role cells said, read before their bodies were cut: an account's GET
+    # /v1/projects cell -> its first project id; its model-list cells -> (alias, role) -> the model
+    # names (None: the list did not answer 200).
+    listed_project: dict[str, str | None] = field(default_factory=dict)
+    model_lists: dict[tuple[str, str], frozenset[str] | None] = field(default_factory=dict)
     unfunded_discovery: set[str] = field(default_factory=set)
     narrowest_window: dict[str, int] = field(default_factory=dict)  # account -> lowest window after a 429
 
@@ -120,21 +139,24 @@ class RunGuards:
     spending gate and the observers, so running groups side by side never widens any of them and
     no probe goes unseen."""
 
-    limiter: asyncio.Semaphore
+    limiter: RunSlots
     retry_budget: RetryBudget
     may_spend: Callable[[Cost], bool]
     projects: ProjectGates
     observers: tuple[ProbeObserver, ...]
+    client: httpx.AsyncClient  # the run's one client: every group reuses its connections
 
     async def probe(self, jobs: Sequence[ProbeJob], settings: ProbeSettings, ledger: Ledger,
-                    on_done: Callable[[ProbeJob, Observation], None] | None = None) -> dict[Hashable, Observation]:
-        def done(job: ProbeJob, observation: Observation) -> None:
+                    on_done: OnDone | None = None, urgent: bool = False) -> dict[Hashable, Observation]:
+        """`urgent`: the group is on the run's critical path (discovery, and the cells waiting for it):
+        its probes take the next free slots before the queued cells that could start at once."""
+        def done(job: ProbeJob, observation: Observation) -> Awaitable[None] | None:
             ledger.record(observation)
-            if on_done is not None:
-                on_done(job, observation)
+            return on_done(job, observation) if on_done is not None else None
 
         return await run_probes(jobs, settings, done, limiter=self.limiter, retry_budget=self.retry_budget,
-                                may_spend=self.may_spend, gates=self.projects, observers=self.observers)
+                                may_spend=self.may_spend, gates=self.projects, observers=self.observers,
+                                client=self.client, priority=RunSlots.URGENT if urgent else RunSlots.NORMAL)
 
 
 def new_state(plan: RunPlan) -> RunState:
@@ -193,6 +215,35 @@ def make_cell(account: str, combo: Combo, expectation: Expectation, observation:
                    observation=observation, skipped_reason=None)
 
 
+def compact_cell(cell: Cell) -> Cell:
+    """The cell as kept once nothing needs its whole body (model.excerpt): what the report shows anyway."""
+    if cell.observation is None:
+        return cell
+    observation = compact_observation(cell.observation)
+    return cell if observation is cell.observation else replace(cell, observation=observation)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A probed cell as the run keeps it and as it is reported, with what its answer told the run
+    (read before the body was cut)."""
+
+    kept: Cell  # whole while a diagnosis still needs it (outcomes.needs_explaining), else compact
+    reported: Cell  # compact: what the handlers (the checkpoint) get
+    project_id: str | None = None  # an account's own GET /v1/projects cell: its first project id
+    model_names: frozenset[str] | None = None  # a model-list cell that answered 200: the names it lists
+
+
+def judge_probe(item: Selected, observation: Observation, role: str | None) -> Judged:
+    """Judge a finished probe and cut what no later stage needs (pure: runs on the reading thread).
+    `role`: the surface role this cell plays for the run (discovery, evidence), if any."""
+    cell = make_cell(item.account.alias, item.combo, expectation_for(item.account, item.combo), observation)
+    reported = compact_cell(cell)
+    names = model_names(observation.body) if role in EVIDENCE_ROLES and observation.status == 200 else None
+    return Judged(kept=cell if needs_explaining(cell) else reported, reported=reported,
+                  project_id=first_project_id(observation) if role == PROJECT_LIST else None, model_names=names)
+
+
 def first_project_id(observation: Observation | None) -> str | None:
     body = observation.body if observation else None
     if isinstance(body, dict) and isinstance(body.get("projects"), list):
@@ -211,6 +262,11 @@ def _role_combo(plan: RunPlan, role: str) -> Combo | None:
                 Combo(id=f"{surface.name}::{role}", surface=surface))
 
 
+def _role_ids(plan: RunPlan) -> dict[str, str]:
+    """combination id -> the role its cell plays for the run (the ones `_role_combo` would pick)."""
+    return {combo.id: role for role in (PROJECT_LIST, *EVIDENCE_ROLES) if (combo := _role_combo(plan, role))}
+
+
 def _needs_project(surface: Surface) -> bool:
     return "{project_id}" in surface.path
 
@@ -222,14 +278,13 @@ async def _discover_projects(plan: RunPlan, state: RunState, aliases: Sequence[s
     if combo is None:
         return
     for alias in aliases:
-        cell = state.cells.get((alias, combo.id))
-        if cell is not None and not state.project_ids.get(alias):
-            state.project_ids[alias] = first_project_id(cell.observation)
+        if alias in state.listed_project and not state.project_ids.get(alias):
+            state.project_ids[alias] = state.listed_project[alias]
     needing = sorted(a for a in aliases if not state.project_ids.get(a) and plan.keys.get(a) is not None)
     state.unfunded_discovery.update(a for a in needing if not state.ledger.grant(Cost(requests=1)))
     jobs = [ProbeJob((alias, "discovery"), build_request(combo, plan.targets[alias]), plan.keys.get(alias), alias)
             for alias in needing if alias not in state.unfunded_discovery]
-    found = await guards.probe(jobs, plan.settings, state.ledger)
+    found = await guards.probe(jobs, plan.settings, state.ledger, urgent=True)
     for ident, observation in found.items():
         assert isinstance(ident, tuple)
         state.project_ids[str(ident[0])] = first_project_id(observation)
@@ -259,12 +314,19 @@ def _plan_jobs(plan: RunPlan, state: RunState, selected: Sequence[Selected],
     return jobs
 
 
-async def _fetch_evidence(plan: RunPlan, state: RunState, cells: Sequence[Cell], guards: RunGuards) -> None:
+def _names_of(observation: Observation) -> frozenset[str] | None:
+    return model_names(observation.body) if observation.status == 200 else None
+
+
+async def _fetch_evidence(plan: RunPlan, state: RunState, cells: Sequence[Cell],
+                          guards: RunGuards) -> dict[tuple[str, str], frozenset[str] | None]:
     """The model lists are evidence for not-entitled vs no-such-model: fetched for the accounts with
-    such a refusal, unless the run already has them as cells. Evidence probes are their own kind."""
+    such a refusal, unless the run already has them as cells. Evidence probes are their own kind.
+    Returns (alias, role) -> the names listed (None: the list did not answer 200), for those accounts."""
     wanted = sorted({c.account for c in cells if c.judgement and c.judgement.verdict is Verdict.NOT_ENTITLED})
+    evidence: dict[tuple[str, str], frozenset[str] | None] = {}
     if not wanted or not plan.controls:
-        return
+        return evidence
     project_list = _role_combo(plan, PROJECT_MODEL_LIST)
     if project_list is not None:
         await _discover_projects(plan, state, wanted, guards)
@@ -274,9 +336,8 @@ async def _fetch_evidence(plan: RunPlan, state: RunState, cells: Sequence[Cell],
             combo = _role_combo(plan, role)
             if combo is None:
                 continue
-            cell = state.cells.get((alias, combo.id))
-            if cell is not None and cell.observation is not None:
-                state.evidence[(alias, role)] = cell.observation
+            if (alias, role) in state.model_lists:  # the run's own cell answered it
+                evidence[(alias, role)] = state.model_lists[(alias, role)]
                 continue
             try:
                 request = build_request(combo, plan.targets[alias], state.project_ids.get(alias))
@@ -287,7 +348,22 @@ async def _fetch_evidence(plan: RunPlan, state: RunState, cells: Sequence[Cell],
     found = await guards.probe(jobs, plan.settings, state.ledger)
     for ident, observation in found.items():
         assert isinstance(ident, tuple)
-        state.evidence[(str(ident[0]), str(ident[1]))] = observation
+        evidence[(str(ident[0]), str(ident[1]))] = await off_loop(functools.partial(_names_of, observation))
+    return evidence
+
+
+def _control_results(specs: Sequence[tuple[Cell, ControlSpec]], found: dict[Hashable, Observation],
+                     ) -> dict[tuple[str, str], list[ControlResult]]:
+    """Each control's answer judged (pure: runs on the reading thread)."""
+    per_cell: dict[tuple[str, str], list[ControlResult]] = {}
+    for i, (cell, spec) in enumerate(specs):
+        observation = found.get(i)
+        if observation is not None:
+            per_cell.setdefault((cell.account, cell.combo_id), []).append(ControlResult(
+                purpose=spec.purpose, combo_id=spec.combo.id, status=observation.status,
+                verdict=judge(observation, spec.combo).verdict, request_id=observation.request_id,
+                model=spec.combo.model))
+    return per_cell
 
 
 async def _run_controls(plan: RunPlan, state: RunState, cells: Sequence[Cell],
@@ -307,23 +383,24 @@ async def _run_controls(plan: RunPlan, state: RunState, cells: Sequence[Cell],
             continue
         if state.ledger.grant(request.cost):
             jobs.append(ProbeJob(i, request, plan.keys.get(cell.account) if spec.with_key else None, cell.account))
+    if not jobs:
+        return {}
     found = await guards.probe(jobs, plan.settings, state.ledger)
-    per_cell: dict[tuple[str, str], list[ControlResult]] = {}
-    for i, (cell, spec) in enumerate(specs):
-        observation = found.get(i)
-        if observation is not None:
-            per_cell.setdefault((cell.account, cell.combo_id), []).append(ControlResult(
-                purpose=spec.purpose, combo_id=spec.combo.id, status=observation.status,
-                verdict=judge(observation, spec.combo).verdict, request_id=observation.request_id,
-                model=spec.combo.model))
-    return per_cell
+    return await off_loop(functools.partial(_control_results, specs, found))
 
 
-def _names(state: RunState, alias: str, role: str) -> frozenset[str] | None:
-    observation = state.evidence.get((alias, role))
-    if observation is None or observation.status != 200:
-        return None
-    return model_names(observation.body)
+Diagnosable = tuple[Cell, DiagnosisContext]
+
+
+def _diagnosed(work: Sequence[Diagnosable]) -> list[Cell]:
+    """Diagnose cells, then cut their bodies (pure: runs on the reading thread)."""
+    return [compact_cell(replace(cell, diagnosis=diagnose(cell, cell.combo, ctx)) if cell.combo else cell)
+            for cell, ctx in work]
+
+
+def _batches(items: Sequence[Diagnosable], size: int) -> Iterator[Sequence[Diagnosable]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 async def _explain(plan: RunPlan, state: RunState, guards: RunGuards) -> None:
@@ -331,39 +408,58 @@ async def _explain(plan: RunPlan, state: RunState, guards: RunGuards) -> None:
     cells = [c for c in state.cells.values() if needs_explaining(c)]
     if not cells:
         return
-    await _fetch_evidence(plan, state, cells, guards)
+    evidence = await _fetch_evidence(plan, state, cells, guards)
     per_cell = await _run_controls(plan, state, cells, guards)
     infos = {info.alias: info for info in account_infos(plan, state)}
-    for cell in cells:
-        if cell.combo is None:
-            continue
-        ctx = DiagnosisContext(
-            account=infos[cell.account],
-            public_models=_names(state, cell.account, MODEL_LIST),
-            project_models=_names(state, cell.account, PROJECT_MODEL_LIST),
-            controls=tuple(per_cell.get((cell.account, cell.combo_id), ())),
-        )
-        state.cells[(cell.account, cell.combo_id)] = replace(cell, diagnosis=diagnose(cell, cell.combo, ctx))
+    work = [(cell, DiagnosisContext(
+        account=infos[cell.account],
+        public_models=evidence.get((cell.account, MODEL_LIST)),
+        project_models=evidence.get((cell.account, PROJECT_MODEL_LIST)),
+        controls=tuple(per_cell.get((cell.account, cell.combo_id), ())),
+    )) for cell in cells]
+    for batch in _batches(work, DIAGNOSIS_BATCH):
+        for cell in await off_loop(functools.partial(_diagnosed, batch)):
+            state.cells[(cell.account, cell.combo_id)] = cell
 
 
-async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None] | None = None) -> RunResult:
-    """Run the plan. On cancellation the state keeps what finished; the caller builds a partial result."""
+async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None] | None = None) -> None:
+    """Run the plan into `state`; the caller builds the result from it (`result_from_state`), complete
+    or, on cancellation, partial.
+
+    Why nothing is returned: the value of the coroutine given to `asyncio.run` stays on its main task,
+    and on the way out `asyncio.run` formats that task's repr (signal.getsignal on 3.11 does), result
+    included: a 12,300-cell RunResult rendered to a 56 MB string, a second's stall and 100 MB of peak
+    memory at the end of every large run."""
+    with reading_thread():
+        async with make_client(plan.settings.timeouts, plan.settings.loopback, plan.settings.concurrency) as client:
+            await _execute(plan, state, on_cell, client)
+
+
+async def _execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None] | None,
+                   client: httpx.AsyncClient) -> None:
     for item in plan.selected:
         state.project_ids.setdefault(item.account.alias, item.account.project_id)
     index: dict[Hashable, Selected] = {}
     limits = {s.account.alias: s.account.stream_limit for s in plan.selected if s.account.stream_limit}
-    guards = RunGuards(asyncio.Semaphore(max(1, plan.settings.concurrency)),
-                       RetryBudget(plan.settings.retry.max_run_retry_s), state.ledger.grant,
-                       ProjectGates(limits), plan.observers)
+    guards = RunGuards(RunSlots(plan.settings.concurrency), RetryBudget(plan.settings.retry.max_run_retry_s),
+                       state.ledger.grant, ProjectGates(limits), plan.observers, client)
     state.narrowest_window = guards.projects.lowest  # the same dict: a partial result sees it too
+    roles = _role_ids(plan)
+    lists_seen: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct model list
 
-    def done(job: ProbeJob, observation: Observation) -> None:
+    async def done(job: ProbeJob, observation: Observation) -> None:
         item = index[job.ident]
         alias = item.account.alias
-        cell = make_cell(alias, item.combo, expectation_for(item.account, item.combo), observation)
-        state.cells[(alias, item.combo.id)] = cell
+        role = roles.get(item.combo.id)
+        judged = await off_loop(functools.partial(judge_probe, item, observation, role))
+        if role == PROJECT_LIST:
+            state.listed_project[alias] = judged.project_id
+        elif role is not None:  # a model list
+            names = judged.model_names
+            state.model_lists[(alias, role)] = None if names is None else lists_seen.setdefault(names, names)
+        state.cells[(alias, item.combo.id)] = judged.kept
         if on_cell is not None:
-            on_cell(cell)
+            on_cell(judged.reported)
 
     # Paths under /v1/projects/{id} wait for the project id; everything else starts at once, so the
     # discovery round trip overlaps the probing instead of preceding it.
@@ -374,15 +470,18 @@ async def execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], None
     # By identity, not equality: a list membership test here was O(cells^2) deep dataclass compares.
     waiting = {id(s) for s in later} | {id(s) for s in listing}
     first = [s for s in plan.selected if id(s) not in waiting]
+    first_jobs = _plan_jobs(plan, state, first, index)  # the budget grants in plan order, as it always did
 
     async def after_discovery() -> None:
+        """The critical path: listing, discovery, then the cells that waited for it, all urgent (they
+        take the next free slot, and their answers are read first), so the run does not end a whole
+        probe later."""
         if not later:
             return
-        await guards.probe(_plan_jobs(plan, state, listing, index), plan.settings, state.ledger, done)
+        urgent()  # this task's reading work too (gather gave it a context of its own)
+        await guards.probe(_plan_jobs(plan, state, listing, index), plan.settings, state.ledger, done, urgent=True)
         await _discover_projects(plan, state, sorted(needing), guards)
-        await guards.probe(_plan_jobs(plan, state, later, index), plan.settings, state.ledger, done)
+        await guards.probe(_plan_jobs(plan, state, later, index), plan.settings, state.ledger, done, urgent=True)
 
-    await asyncio.gather(guards.probe(_plan_jobs(plan, state, first, index), plan.settings, state.ledger, done),
-                         after_discovery())
+    await asyncio.gather(after_discovery(), guards.probe(first_jobs, plan.settings, state.ledger, done))
     await _explain(plan, state, guards)
-    return result_from_state(plan, state, complete=True)

@@ -15,6 +15,8 @@ pure function on a frozen `Window`; `ProjectGates` is the thin asyncio layer tha
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -118,3 +120,50 @@ class ProjectGates:
         if gate.window.limit < gate.window.ceiling:
             self.lowest[account] = min(self.lowest.get(account, gate.window.ceiling), gate.window.limit)
         gate.wake()
+
+
+class RunSlots:
+    """The run's bound on probes in flight (--dg-concurrency), handed out by urgency, then in order.
+
+    Why not an asyncio.Semaphore: it serves whoever came first. The cells under /v1/projects/{id}
+    can only queue once GET /v1/projects has answered, so behind a FIFO they waited for every other
+    cell to start, and the run waited a whole probe more for them at its end. `URGENT` waiters (the
+    discovery chain) take the next free slot; others keep their order.
+    """
+
+    URGENT = 0
+    NORMAL = 1
+
+    def __init__(self, size: int) -> None:
+        self.free = max(1, size)
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap: (priority, arrival, future)
+        self._arrival = itertools.count()
+
+    @asynccontextmanager
+    async def slot(self, priority: int = NORMAL) -> AsyncIterator[None]:
+        await self._acquire(priority)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, priority: int) -> None:
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._arrival), future))
+        try:
+            await future  # the releaser counted us in before waking us
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release()  # woken and cancelled at once: give the slot back
+            raise  # a cancelled future left in the heap is skipped by `_release`
+
+    def _release(self) -> None:
+        self.free += 1
+        while self._waiters and self.free > 0:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                self.free -= 1
+                future.set_result(None)

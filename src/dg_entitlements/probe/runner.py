@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ import httpx
 from ..model import Attempt, Cost, Observation, RequestSummary
 from ..secrets import ApiKey
 from .http import http_try, make_client
-from .limits import ProjectGates
+from .limits import ProjectGates, RunSlots
 from .request import ProbeRequest
 from .retry import RetryBudget, RetryPolicy, backoff_delay, is_transient, parse_retry_after
 from .timeouts import Timeouts
@@ -122,16 +122,25 @@ def observation_of(last: TryResult, attempts: tuple[Attempt, ...], cost: Cost, r
     )
 
 
+# Told of each finished probe; an awaitable it returns is awaited (outside the probe's slot) before the
+# probe's task ends: the engine judges a cell on the reading thread that way (pipeline.py).
+OnDone = Callable[[ProbeJob, Observation], Awaitable[None] | None]
+
+
 async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
-                     on_done: Callable[[ProbeJob, Observation], None] | None = None,
-                     limiter: asyncio.Semaphore | None = None,
+                     on_done: OnDone | None = None,
+                     limiter: RunSlots | None = None,
                      retry_budget: RetryBudget | None = None,
                      may_spend: Callable[[Cost], bool] | None = None,
                      gates: ProjectGates | None = None,
-                     observers: Sequence[ProbeObserver] = ()) -> dict[Hashable, Observation]:
+                     observers: Sequence[ProbeObserver] = (),
+                     client: httpx.AsyncClient | None = None,
+                     priority: int = RunSlots.NORMAL) -> dict[Hashable, Observation]:
     """Probe every job once (plus transient retries), at most `concurrency` at a time and, with
     `gates`, at most each account's project window at a time (probe/limits.py). Every observer
-    sees each probe start and finish (before `on_done`).
+    sees each probe start and finish (before `on_done`). `client`: the run's own (the engine shares
+    one between its probe groups, so they reuse connections); without it, one for these jobs.
+    `priority`: where these jobs queue for the run's slots (RunSlots.URGENT goes first).
 
     Results are collected as they finish; if the run is cancelled, what finished is returned by
     the caller through `on_done`, which has already seen it.
@@ -139,28 +148,33 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     results: dict[Hashable, Observation] = {}
     if not jobs:
         return results
+    if client is None:
+        async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as own:
+            return await run_probes(jobs, settings, on_done, limiter, retry_budget, may_spend, gates, observers, own,
+                                    priority)
     # Callers running several groups at once share one limiter and one retry budget: the bound is per run.
-    semaphore = limiter or asyncio.Semaphore(max(1, settings.concurrency))
+    slots = limiter or RunSlots(settings.concurrency)
     budget = retry_budget or RetryBudget(settings.retry.max_run_retry_s)
     rng = random.Random(settings.seed)
     projects = gates or ProjectGates({})
-    async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as client:
 
-        async def one(job: ProbeJob) -> None:
-            for observer in observers:  # gather runs each coroutine in a task of its own: this is that task
-                if observer.started is not None:
-                    observer.started(job)
-            # The project's place first, then the run's: a full project never holds a global slot idle.
-            async with projects.slot(job.account), semaphore:
-                observation = await probe_with_retries(
-                    job, client, settings, budget, rng, may_spend,
-                    on_try=lambda status: projects.answered(job.account, status))
-            results[job.ident] = observation
-            for observer in observers:
-                if observer.finished is not None:
-                    observer.finished(job, observation)
-            if on_done is not None:
-                on_done(job, observation)
+    async def one(job: ProbeJob) -> None:
+        for observer in observers:  # gather runs each coroutine in a task of its own: this is that task
+            if observer.started is not None:
+                observer.started(job)
+        # The project's place first, then the run's: a full project never holds a global slot idle.
+        async with projects.slot(job.account), slots.slot(priority):
+            observation = await probe_with_retries(
+                job, client, settings, budget, rng, may_spend,
+                on_try=lambda status: projects.answered(job.account, status))
+        results[job.ident] = observation
+        for observer in observers:
+            if observer.finished is not None:
+                observer.finished(job, observation)
+        if on_done is not None:
+            pending = on_done(job, observation)
+            if pending is not None:
+                await pending
 
-        await asyncio.gather(*(one(job) for job in jobs))
+    await asyncio.gather(*(one(job) for job in jobs))
     return results

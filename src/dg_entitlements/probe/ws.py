@@ -7,6 +7,9 @@ but a connection. Only `explain --audio` gives a stream a body: the user's own a
 messages, so a stream that is accepted but returns nothing useful (undecodable audio, a wrong
 encoding or sample rate) can be judged on what comes back.
 
+Messages are kept as they arrive and parsed (and scrubbed) once the try is over, on the run's
+reading thread (probe/offload.py), like the body of a refused handshake.
+
 Redirects are never followed (websockets' `connect` follows up to 10 by default, silently, to any
 origin): a 3xx is recorded as the answer with its `location`, like any refused handshake. The whole
 try runs under one deadline (probe/timeouts.py), whatever stalls: the handshake, frames or the close.
@@ -15,6 +18,7 @@ try runs under one deadline (probe/timeouts.py), whatever stalls: the handshake,
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from typing import cast
@@ -25,8 +29,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from ..model import Frame
 from ..secrets import ApiKey, bounded
 from .answers import MAX_TEXT, allowed_headers, parse_body, parse_frame_text
-from .errors import describe, network_error_kind
-from .http import USER_AGENT, auth_headers, host_port, subprotocols
+from .http import USER_AGENT, auth_headers, failed_try, host_port, subprotocols
+from .offload import off_loop
 from .request import ProbeRequest
 from .timeouts import MAX_HANDSHAKE_BODY_BYTES, MAX_WS_MESSAGE_BYTES, Timeouts
 from .tryresult import BodyKind, ClosedBy, TryResult
@@ -39,14 +43,19 @@ class connect_no_redirect(connect):  # used like websockets' own `connect`
         return exc
 
 
-def _frame(message: str | bytes, started: float) -> Frame:
-    at_ms = round((time.perf_counter() - started) * 1000, 1)
+# A server message as it arrived (milliseconds since the try started, the message): parsed into a
+# Frame on the reading thread once the try is over, so reading a stream does no JSON work on the loop.
+Received = tuple[float, str | bytes]
+
+
+def _frame(at_ms: float, message: str | bytes) -> Frame:
     if isinstance(message, bytes):
         return Frame(kind="binary", at_ms=at_ms, size=len(message))
     return Frame(kind="text", at_ms=at_ms, data=parse_frame_text(message), size=len(message))
 
 
-async def _read_window(ws: ClientConnection, seconds: float, frames: list[Frame], limit: int, started: float) -> bool:
+async def _read_window(ws: ClientConnection, seconds: float, frames: list[Received], limit: int,
+                       started: float) -> bool:
     """Read server messages for `seconds`; True if the server closed meanwhile."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -61,7 +70,7 @@ async def _read_window(ws: ClientConnection, seconds: float, frames: list[Frame]
         except ConnectionClosed:
             return True
         if len(frames) < limit:
-            frames.append(_frame(message, started))
+            frames.append((round((time.perf_counter() - started) * 1000, 1), message))
 
 
 AUDIO_CHUNK_BYTES = 8192  # one binary message; Deepgram's streaming docs send 20-250 ms buffers
@@ -103,20 +112,15 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
         )
     except InvalidStatus as exc:
         response = exc.response
-        raw = bytes(response.body or b"")[:MAX_HANDSHAKE_BODY_BYTES]
-        ctype = response.headers.get("content-type")
-        body, kind = parse_body(raw, ctype)
-        return TryResult(
-            status=response.status_code, latency_ms=(time.perf_counter() - started) * 1000,
-            answered_by=host_port(req.url), headers=allowed_headers(response.headers.raw_items()), body=body,
-            body_kind=cast(BodyKind, kind),  # parse_body names one of the four kinds
-            body_size=len(response.body or b""), content_type=ctype)
+        return await off_loop(functools.partial(
+            _refused, response.status_code, list(response.headers.raw_items()), bytes(response.body or b""),
+            (time.perf_counter() - started) * 1000, host_port(req.url)))
     except (WebSocketException, OSError, TimeoutError) as exc:
-        return TryResult.failed(network_error_kind(exc, "handshake"), describe(exc),
-                                (time.perf_counter() - started) * 1000, host_port(req.url))
+        return await off_loop(functools.partial(failed_try, exc, "handshake", (time.perf_counter() - started) * 1000,
+                                                host_port(req.url)))
     latency = (time.perf_counter() - started) * 1000
-    headers = allowed_headers(ws.response.headers.raw_items()) if ws.response else {}
-    frames: list[Frame] = []
+    header_items = list(ws.response.headers.raw_items()) if ws.response else []
+    frames: list[Received] = []
     error = None
     closed_by: ClosedBy | None = None
     try:
@@ -139,10 +143,30 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
     finally:
         if closed_by != "server":
             await ws.close()
+    return await off_loop(functools.partial(
+        _accepted, latency, host_port(req.url), header_items, frames, ws.close_code, ws.close_reason, closed_by, error))
+
+
+def _refused(status: int, header_items: list[tuple[str, str]], body: bytes, latency_ms: float,
+             answered_by: str | None) -> TryResult:
+    """A refused handshake as plain data (pure: runs on the reading thread)."""
+    ctype = next((v for k, v in header_items if k.lower() == "content-type"), None)
+    parsed, kind = parse_body(body[:MAX_HANDSHAKE_BODY_BYTES], ctype)
     return TryResult(
-        status=101, latency_ms=latency, answered_by=host_port(req.url), headers=headers, frames=tuple(frames),
-        close_code=ws.close_code,
-        close_reason=bounded(ws.close_reason, MAX_TEXT) if ws.close_reason else ws.close_reason,
+        status=status, latency_ms=latency_ms, answered_by=answered_by, headers=allowed_headers(header_items),
+        body=parsed, body_kind=cast(BodyKind, kind),  # parse_body names one of the four kinds
+        body_size=len(body), content_type=ctype)
+
+
+def _accepted(latency_ms: float, answered_by: str | None, header_items: list[tuple[str, str]],
+              received: list[Received], close_code: int | None, close_reason: str | None,
+              closed_by: ClosedBy | None, error: str | None) -> TryResult:
+    """An accepted stream as plain data: its messages parsed and scrubbed (pure: runs on the reading thread)."""
+    return TryResult(
+        status=101, latency_ms=latency_ms, answered_by=answered_by, headers=allowed_headers(header_items),
+        frames=tuple(_frame(at_ms, message) for at_ms, message in received),
+        close_code=close_code,
+        close_reason=bounded(close_reason, MAX_TEXT) if close_reason else close_reason,
         closed_by=closed_by, error=error,
         error_detail="the server did not close the stream after our close message" if error else None,
     )

@@ -21,17 +21,18 @@ import enum
 import hashlib
 import json
 import os
+import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from dg_entitlements import model
 from dg_entitlements.errors import ConfigError
-from dg_entitlements.fsutil import atomic_write_text
+from dg_entitlements.fsutil import atomic_write_bytes
 from dg_entitlements.model import SCHEMA_VERSION, RunResult
-from dg_entitlements.secrets import bounded, scrub
+from dg_entitlements.secrets import scrub
 
 # Derived, read-only keys written for readers of the file and dropped on read (see module docstring).
 DERIVED: dict[type, tuple[str, ...]] = {
@@ -47,12 +48,13 @@ NOT_SERIALISED: dict[type, tuple[str, ...]] = {model.Cell: ("combo",)}
 # Bulky free-form payloads (response bodies, stream messages). A run of thousands of cells repeats the
 # same few bodies (the model list, the same error), so they are stored once in a top-level table keyed
 # by a hash of their text (`"bodies": {hash: body}`), referenced as {BODY_REF: hash}; one longer than
-# BODY_BOUND characters is cut to that bound (its size stays in `body_size`), which keeps the file
-# small enough to attach to a ticket or a CI artefact.
+# BODY_BOUND characters is kept as its excerpt (model.excerpt: the text cut, with a note of its full
+# length, within that bound; `body_size` keeps the real size), which keeps the file small enough to
+# attach to a ticket or a CI artefact. The engine keeps the same excerpt in memory once a cell is done.
 BULK: dict[type, tuple[str, ...]] = {model.Observation: ("body",), model.Frame: ("data",)}
 BODIES_KEY = "bodies"
 BODY_REF = "$body"
-BODY_BOUND = 2000  # the HTML shows the same excerpt (report.html.BODY_EXCERPT_CHARS)
+BODY_BOUND = model.BODY_BOUND  # the HTML shows the same excerpt (report.html.BODY_EXCERPT_CHARS)
 INLINE_BELOW = 160  # shorter bodies stay inline: a reference would not save anything
 
 
@@ -92,18 +94,10 @@ def _at_default(f: dataclasses.Field[Any], value: Any) -> bool:
     return False
 
 
-def _bounded(value: Any) -> Any:
-    """A body cut to BODY_BOUND characters of its JSON text when longer (a string then, with a note)."""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    if len(text) <= BODY_BOUND:
-        return value
-    return bounded(text, BODY_BOUND) + f"… [cut: {len(text)} characters in all]"  # scrubbed, then cut
-
-
 def _bulk(value: Any, bodies: dict[str, Any] | None) -> Any:
     if value is None or bodies is None:
         return _to_plain(value)
-    plain = _bounded(_to_plain(value))
+    plain = model.excerpt(_to_plain(value))
     text = json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
     if len(text) < INLINE_BELOW:
         return plain
@@ -289,41 +283,106 @@ def dumps(run: RunResult) -> str:
     Why one item per line rather than a fully indented tree: indentation alone was a third of the file
     at a few hundred cells, while one cell per line keeps `diff` and `grep` of two runs meaningful
     (a changed cell is one changed line) and `jq .` still pretty-prints it for a person.
-    Strings are scrubbed one by one before encoding (so a secret containing a quote or a backslash
-    is still found), then the whole text once more as a safety net.
     """
-    data = _scrub_all(run_to_dict(run, compact=True))
-    parts = []
-    for key in sorted(data):
-        value = data[key]
-        if isinstance(value, list) and value:
-            inner = ",\n".join(f"    {_compact(v)}" for v in value)
-            parts.append(f"  {_compact(key)}: [\n{inner}\n  ]")
-        elif isinstance(value, dict) and value:
-            inner = ",\n".join(f"    {_compact(k)}: {_compact(value[k])}" for k in sorted(value))
-            parts.append(f"  {_compact(key)}: {{\n{inner}\n  }}")
+    return "".join(_pieces(run))
+
+
+def _pieces(run: RunResult) -> Iterator[str]:
+    """The document of `dumps`, one scrubbed line (an item with its separator) at a time.
+
+    Why by line: building the whole run as plain data, a scrubbed copy of it and then one text took
+    180 MB at 12,300 cells; here one cell's data lives at a time and its line is kept (the cells are
+    written after the body table, which only the whole walk over them fills).
+
+    Scrubbing: each line is scrubbed whole, which finds every secret written verbatim (no pattern
+    spans a line, or crosses a string's quotes); a string that JSON escapes (a quote, a backslash, a
+    control character) would not be verbatim in the line, so such strings, and such keys, are
+    scrubbed one by one before encoding too. The result is the text that scrubbing every string and
+    then the whole document gave, for a fraction of the regex passes (one difference: inside a cell,
+    keys that themselves hold a secret are sorted by what they held, not by their marker)."""
+    bodies: dict[str, Any] = {}
+    cells = [_line(_scrub_escaped(_to_plain(cell, bodies))) for cell in run.cells]
+    top = _top_level(run, bodies)
+    top["cells"] = cells
+    if bodies:
+        top[BODIES_KEY] = {key: _line(_scrub_escaped(body)) for key, body in bodies.items()}
+    keys = sorted(top)  # the run's own field names: nothing to scrub
+    yield "{\n"
+    for i, key in enumerate(keys):
+        value = top[key]
+        head = f"  {_line(_scrub_escaped(key))}: "
+        tail = ",\n" if i < len(keys) - 1 else "\n"
+        if key == "cells" and value:
+            yield scrub(head + "[\n")
+            for j, cell_line in enumerate(value):
+                yield scrub(f"    {cell_line}" + (",\n" if j < len(value) - 1 else "\n"))
+            yield "  ]" + tail
+        elif key == BODIES_KEY:
+            yield scrub(head + "{\n")
+            for j, body_key in enumerate(sorted(value)):  # hashes of the bodies' text
+                yield scrub(f"    {_line(body_key)}: {value[body_key]}" + (",\n" if j < len(value) - 1 else "\n"))
+            yield "  }" + tail
         else:
-            parts.append(f"  {_compact(key)}: {_compact(value)}")
-    return scrub("{\n" + ",\n".join(parts) + "\n}\n")
+            yield from (scrub(piece) for piece in _value_lines(head, _scrub_escaped(value), tail))
+    yield "}\n"
 
 
-def _compact(value: Any) -> str:
+def _top_level(run: RunResult, bodies: dict[str, Any]) -> dict[str, Any]:
+    """The run's own keys (cells aside) as `run_to_dict(compact=True)` writes them."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(RunResult):
+        value = getattr(run, f.name)
+        if f.name != "cells" and not _at_default(f, value):
+            out[f.name] = _to_plain(value, bodies)
+    for name in DERIVED.get(RunResult, ()):
+        attr = getattr(run, name)
+        out[name] = _to_plain(attr() if callable(attr) else attr)
+    return out
+
+
+def _value_lines(head: str, value: Any, tail: str) -> Iterator[str]:
+    """One top-level key: a non-empty list or object one item per line, anything else on one line."""
+    if isinstance(value, list) and value:
+        yield head + "[\n"
+        for j, item in enumerate(value):
+            yield f"    {_line(item)}" + (",\n" if j < len(value) - 1 else "\n")
+        yield "  ]" + tail
+    elif isinstance(value, dict) and value:
+        yield head + "{\n"
+        value = {scrub(k): v for k, v in value.items()}  # a few keys: sorted as scrubbed, as they always were
+        names = sorted(value)
+        for j, k in enumerate(names):
+            yield f"    {_line(k)}: {_line(value[k])}" + (",\n" if j < len(names) - 1 else "\n")
+        yield "  }" + tail
+    else:
+        yield head + _line(value) + tail
+
+
+def _line(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def _scrub_all(value: Any) -> Any:
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what json.dumps(ensure_ascii=False) writes otherwise than as is
+
+
+def _needs_own_scrub(text: str) -> bool:
+    return _ESCAPED.search(text) is not None
+
+
+def _scrub_escaped(value: Any) -> Any:
+    """Every string (and key) that JSON escapes, scrubbed; the others are left to the line's scrub."""
     if isinstance(value, str):
-        return scrub(value)
+        return scrub(value) if _needs_own_scrub(value) else value
     if isinstance(value, list):
-        return [_scrub_all(v) for v in value]
+        return [_scrub_escaped(v) for v in value]
     if isinstance(value, dict):
-        return {scrub(str(k)): _scrub_all(v) for k, v in value.items()}
+        return {(scrub(k) if _needs_own_scrub(k := str(key)) else k): _scrub_escaped(v) for key, v in value.items()}
     return value
 
 
 def write_json(run: RunResult, path: str | os.PathLike[str]) -> Path:
     """Write the run result atomically (an interrupted run never leaves half a file)."""
-    return atomic_write_text(path, dumps(run))
+    return atomic_write_bytes(path, b"".join(piece.encode("utf-8") for piece in _pieces(run)))
 
 
 def read_json(path: str | os.PathLike[str]) -> RunResult:
