@@ -327,14 +327,19 @@ def _status_phrase(status: int | None) -> str:
         return ""
 
 
-def find_key_in_url(cell: Cell, combo: Combo, name: str) -> Finding:
+def key_in_url_finding(name: str, where: str | None = None) -> Finding:
+    """The one wording of a credential in the URL, whether the request's form or Deepgram's words showed it."""
+    on = f", on {where}" if where else ""
     return Finding(
-        "key_in_url",
-        f"API key passed in the URL (`{name}=`) instead of the Authorization header, on {_endpoint(combo)}",
-        "Send the key as `Authorization: Token <your key>` (browsers: `Sec-WebSocket-Protocol: token, <your key>`) "
-        f"and drop `{name}` from the URL; this is not an entitlement problem.",
-        False, (Evidence("parameter", name),),
+        "key_in_url", f"API key passed in the URL (`{name}=`) instead of the Authorization header{on}",
+        "Send the key as `Authorization: Token <your key>` (a temporary JWT as `Authorization: Bearer <your JWT>`; "
+        f"browsers: `Sec-WebSocket-Protocol: token, <your key>`) and drop `{name}` from the URL; this is not an "
+        "entitlement problem.", False, (Evidence("parameter", name),),
     )
+
+
+def find_key_in_url(cell: Cell, combo: Combo, name: str) -> Finding:
+    return key_in_url_finding(name, _endpoint(combo))
 
 
 def find_wrong_endpoint(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
@@ -919,10 +924,7 @@ def auth_mistake(auth: AuthForm | None) -> Finding | None:
     token = "Authorization: Token <your key>"
     bearer = "Authorization: Bearer <your JWT>"
     if auth.where == "url":
-        return Finding("key_in_url", f"Credential passed in the URL (`{auth.url_param}=`) instead of a header",
-                       f"Send it as `{token}` (a temporary JWT as `{bearer}`; browsers: `Sec-WebSocket-Protocol: "
-                       f"token, <your key>`) and drop `{auth.url_param}` from the URL; this is not an entitlement "
-                       "problem.", False, (Evidence("parameter", auth.url_param or ""),))
+        return key_in_url_finding(auth.url_param or "")
     scheme = (auth.scheme or "").lower()
     if auth.where in ("header", "subprotocol") and auth.shape == "empty":
         return Finding("missing_key", "The credential sent is empty (an unset variable: `undefined`, `null`, `None` "
@@ -1027,6 +1029,8 @@ def _find(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
         "undecodable_audio", "remote_media_error", "unsupported_language")
     if auth_matters and judgement.cause_hint != "handshake_hidden":
         mistake = auth_mistake(ctx.auth)
+        if mistake is not None and mistake.cause == "key_in_url" and ctx.auth is not None:
+            return find_key_in_url(cell, combo, ctx.auth.url_param or "")  # the same words, with the endpoint
         if mistake is not None:
             return mistake
         url_key = key_in_url(request_parameters(observation, combo))

@@ -18,9 +18,11 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .accounts import Account
 from .catalogue import Catalogue
+from .diagnosis import AuthForm
 from .errors import ConfigError
 from .facts import URL_KEY_PARAMETERS
 from .model import Cell, Combo, Diagnosis, Judgement, Observation, RunResult
+from .offline import auth_form
 from .probe.request import ProbeRequest
 from .probe.target import target_from_base_url
 from .secrets import ApiKey, register_secret, scrub
@@ -39,6 +41,7 @@ class UserRequest:
     key: ApiKey | None
     scheme: str  # the scheme word the user used ("Token", "Bearer"), "" if none
     base: str  # scheme://host of the request
+    form: AuthForm | None = None  # how the user's own headers or URL carried the credential (None: the env key)
 
 
 def _credential(headers: list[str], env_key: str | None) -> tuple[str, str | None, str, list[tuple[str, str]]]:
@@ -92,7 +95,10 @@ def parse_user_request(catalogue: Catalogue, url: str, method: str | None, heade
         close_message=combo.surface.close_message, auth=key is not None, auth_scheme=scheme,
         headers=tuple(others), auth_via=via,
     )
-    return UserRequest(combo, request, key, scheme, base)
+    # The form of the user's own credential, as explain --offline reads it ("a key sent as Bearer", "no scheme
+    # word"); the environment's key is sent the right way, so it has no form to judge.
+    form = auth_form(url, headers)
+    return UserRequest(combo, request, key, scheme, base, form if form.where not in ("unknown", "none") else None)
 
 
 def _guess_type(body: bytes) -> str:
@@ -121,7 +127,7 @@ def explain_run(catalogue: Catalogue, req: UserRequest, controls: bool = True) -
 
     target = target_from_base_url(req.base, "explain URL")
     account = Account(alias=ALIAS, source="explain")
-    plan = RunPlan(mode="explain", catalogue=catalogue, selected=(Selected(account, req.combo, req.request),),
+    plan = RunPlan(mode="explain", catalogue=catalogue, selected=(Selected(account, req.combo, req.request, req.form),),
                    targets={ALIAS: target}, keys={ALIAS: req.key},
                    settings=ProbeSettings(concurrency=4, loopback=target.is_loopback), controls=controls)
     return run_plan(plan)

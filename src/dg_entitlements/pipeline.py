@@ -32,7 +32,7 @@ from .accounts import Account, expectation_for
 from .budget import Budget
 from .catalogue import Catalogue
 from .controls import ControlSpec, plan_controls
-from .diagnosis import DiagnosisContext, diagnose, model_names
+from .diagnosis import AuthForm, DiagnosisContext, diagnose, model_names
 from .model import (
     MODEL_LIST,
     PROJECT_LIST,
@@ -78,6 +78,7 @@ class Selected:
     account: Account
     combo: Combo
     request: ProbeRequest | None = None
+    auth: AuthForm | None = None  # the form of the user's own credential (explain): read like explain --offline
 
 
 @dataclass(frozen=True)
@@ -411,11 +412,13 @@ async def _explain(plan: RunPlan, state: RunState, guards: RunGuards) -> None:
     evidence = await _fetch_evidence(plan, state, cells, guards)
     per_cell = await _run_controls(plan, state, cells, guards)
     infos = {info.alias: info for info in account_infos(plan, state)}
+    forms = {(s.account.alias, s.combo.id): s.auth for s in plan.selected if s.auth is not None}
     work = [(cell, DiagnosisContext(
         account=infos[cell.account],
         public_models=evidence.get((cell.account, MODEL_LIST)),
         project_models=evidence.get((cell.account, PROJECT_MODEL_LIST)),
         controls=tuple(per_cell.get((cell.account, cell.combo_id), ())),
+        auth=forms.get((cell.account, cell.combo_id)),
     )) for cell in cells]
     for batch in _batches(work, DIAGNOSIS_BATCH):
         for cell in await off_loop(functools.partial(_diagnosed, batch)):

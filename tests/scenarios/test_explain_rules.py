@@ -71,3 +71,18 @@ def test_a_language_with_no_model_names_the_default_model(scenario_fake: FakeSer
     diagnosis = first(diagnoses)
     assert diagnosis.cause == "unsupported_language", diagnosis
     assert "model=nova-3" in diagnosis.remedy and "base-general" in text
+
+
+@pytest.mark.parametrize(("header", "title"), [
+    (f"Authorization: {KEY}", "no scheme word"),
+    (f"Authorization: Token Token {KEY}", "scheme word is sent twice"),
+])
+def test_explain_reads_the_users_credential_form_as_offline_does(scenario_fake: FakeServer, catalogue: Catalogue,
+                                                                 diagnoses: list[Diagnosis | None], header: str,
+                                                                 title: str) -> None:
+    """The 401 is the same for any bad credential; the form of the one the user sent says which mistake it was."""
+    url = f"{scenario_fake.ws_url}/v1/listen?model=nova-3&encoding=linear16&sample_rate=16000"
+    text, verdict = explain(catalogue, url, None, [header], None, None)
+    assert verdict is Verdict.INVALID_AUTH
+    diagnosis = first(diagnoses)
+    assert diagnosis.cause == "wrong_auth_scheme" and title in diagnosis.title and KEY not in text

@@ -10,6 +10,8 @@ alone cannot decide, the rule ranks the candidate instead of claiming it (a hidd
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from realworld_payloads import (
     AGENT_CLIENT_MESSAGE,
@@ -413,6 +415,7 @@ def test_a_plain_key_with_a_401_is_not_blamed_on_its_form() -> None:
 def test_a_uuid_sent_as_the_key_is_an_id_not_a_key() -> None:
     """POST /v1/projects/{id}/keys answers {api_key_id, key, ...}: the id is a UUID, the secret is the key."""
     body = '{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"x"}'
+    key_id = str(uuid.uuid4())  # a fresh one: the credential is registered with the process-wide scrubber
     _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401, body=body),
-                                   headers=["Authorization: Token 7d1c0a52-fa4e-4c3b-9e51-000000000001"])
+                                   headers=[f"Authorization: Token {key_id}"])
     assert diagnosis.cause == "invalid_key" and "UUID" in diagnosis.title and "api_key_id" in diagnosis.remedy
