@@ -547,6 +547,13 @@ def find_transient(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding:
         return Finding("server_error", f"Deepgram server error on {where} (inconclusive)",
                        "Retry later and check status.deepgram.com; this says nothing about entitlements.",
                        False)
+    if verdict is Verdict.TIMEOUT and combo.surface.transport == "http" and combo.surface.body != "none":
+        # A body Deepgram must process before it answers (audio, text): large ones outlast clients' default
+        # timeouts. Deepgram's advice: "setting the timeout value to 300 seconds" (deepgram-python-sdk #151).
+        return Finding("timeout", f"Timed out on {where} ({error or 'no answer in time'}; inconclusive)",
+                       "Deepgram answers only once the whole body is processed: for long audio raise your client's "
+                       "timeout (Deepgram suggests 300 s for large files) or send a `callback` URL so the result "
+                       "is posted to you later; this is not a denial.", False)
     if verdict is Verdict.TIMEOUT:
         return Finding("timeout", f"Timed out on {where} ({error or 'no answer in time'}; inconclusive)",
                        "Retry, or raise the timeouts if the network is slow; this is not a denial.", False)

@@ -419,3 +419,15 @@ def test_a_uuid_sent_as_the_key_is_an_id_not_a_key() -> None:
     _, diagnosis = diagnose_answer(KEY_AS_BEARER_401.url, SeenAnswer(status=401, body=body),
                                    headers=[f"Authorization: Token {key_id}"])
     assert diagnosis.cause == "invalid_key" and "UUID" in diagnosis.title and "api_key_id" in diagnosis.remedy
+
+
+@pytest.mark.parametrize(("url", "long_body"), [
+    ("https://api.deepgram.com/v1/listen?smart_format=true&utterances=true&model=video&diarize=true", True),
+    ("https://api.deepgram.com/v1/projects", False),
+])
+def test_a_timeout_on_a_body_deepgram_processes_says_how_to_wait_for_it(url: str, long_body: bool) -> None:
+    """deepgram-python-sdk #151 (Deepgram: "setting the timeout value to 300 seconds"): a 408 on a large file."""
+    _, diagnosis = diagnose_answer(url, SeenAnswer(status=408, client_error="Exception: DG: 408, message='Request "
+                                                   "Timeout'"), headers=[f"Authorization: Token {canary_key()}"])
+    assert diagnosis.cause == "timeout"
+    assert ("callback" in diagnosis.remedy and "300 s" in diagnosis.remedy) is long_body
