@@ -431,3 +431,24 @@ def test_a_timeout_on_a_body_deepgram_processes_says_how_to_wait_for_it(url: str
                                                    "Timeout'"), headers=[f"Authorization: Token {canary_key()}"])
     assert diagnosis.cause == "timeout"
     assert ("callback" in diagnosis.remedy and "300 s" in diagnosis.remedy) is long_body
+
+
+def test_stream_messages_on_an_https_url_are_judged_as_a_stream() -> None:
+    """pipecat #5498: SageMaker-hosted Flux is an HTTP/2 bidirectional stream on an https:// URL; the `Error`
+    message the user saw is Deepgram's refusal of a client message, whatever the URL's scheme."""
+    frame = {"type": "Error", "code": "UNPARSABLE_CLIENT_MESSAGE",
+             "description": "Could not deserialize last text message: unknown variant `Configure`, expected "
+                            "`CloseStream`"}
+    judgement, diagnosis = diagnose_answer(
+        "https://runtime.sagemaker.example.amazonaws.com/endpoints/flux/invocations-bidirectional-stream",
+        SeenAnswer(frames=(frame,)), method="POST")
+    assert judgement.verdict is Verdict.MALFORMED_REQUEST and diagnosis.cause == "malformed_request"
+    assert "`Configure`" in diagnosis.title and "`CloseStream`" in diagnosis.remedy
+
+
+@pytest.mark.parametrize(("url", "method"), [("https://api.deepgram.com/v1/listen?model=nova-3", "POST"),
+                                             ("https://api.deepgram.com/v1/read?language=en", "POST"),
+                                             ("https://api.deepgram.com/v1/projects", "GET")])
+def test_with_no_method_given_a_rest_path_is_read_with_the_method_it_is_served_with(url: str, method: str) -> None:
+    _, diagnosis = diagnose_answer(url, SeenAnswer(status=413))
+    assert f"on {method} /" in diagnosis.title
