@@ -193,6 +193,9 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
                        error_detail=answer.client_error, request=request)
 
 
+DEEPGRAM_ERROR_FIELDS = frozenset({"err_code", "err_msg", "error_code", "category"})  # a body is Deepgram's error
+
+
 def _embedded_body(error: str) -> str | None:
     """Deepgram's body inside a client's error text ("...: 401 - {"err_code":"INVALID_AUTH",...}", or a Python
     SDK's dict repr {'category': 'UNAUTHORIZED', ...}), whole or cut short; None when the text holds none."""
@@ -206,8 +209,6 @@ def _embedded_body(error: str) -> str | None:
         data = salvage_fields(candidate) or {}
     return candidate if isinstance(data, Mapping) and (DEEPGRAM_ERROR_FIELDS & set(data)) else None
 
-
-DEEPGRAM_ERROR_FIELDS = frozenset({"err_code", "err_msg", "error_code", "category"})
 
 
 def _network_kind(error: str | None) -> str | None:

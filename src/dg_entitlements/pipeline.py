@@ -240,7 +240,7 @@ def judge_probe(item: Selected, observation: Observation, role: str | None) -> J
     `role`: the surface role this cell plays for the run (discovery, evidence), if any."""
     cell = make_cell(item.account.alias, item.combo, expectation_for(item.account, item.combo), observation)
     reported = compact_cell(cell)
-    names = model_names(observation.body) if role in EVIDENCE_ROLES and observation.status == 200 else None
+    names = _names_of(observation) if role in EVIDENCE_ROLES else None
     return Judged(kept=cell if needs_explaining(cell) else reported, reported=reported,
                   project_id=first_project_id(observation) if role == PROJECT_LIST else None, model_names=names)
 

@@ -12,18 +12,23 @@ cell can be pointed at a regional fake or at a closed port, which `open_mode` ca
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.sync.client import connect
 
+from dg_entitlements import diagnosis as diagnosis_module
+from dg_entitlements import pipeline as pipeline_module
+from dg_entitlements.catalogue import Catalogue, load_catalogue
 from dg_entitlements.config import SuiteOptions, load
+from dg_entitlements.defaults import CATALOGUE as SHIPPED_CATALOGUE
 from dg_entitlements.engine import build_plan, run_plan
 from dg_entitlements.fake.config import load_fake_config
 from dg_entitlements.fake.server import FakeServer
-from dg_entitlements.model import Cell, RunResult
+from dg_entitlements.model import Cell, Diagnosis, RunResult
 from dg_entitlements.modes import ModeEnv
 from dg_entitlements.probe.retry import RetryPolicy
 from dg_entitlements.probe.target import Target
@@ -124,3 +129,24 @@ def scenarios(scenario_fake: FakeServer) -> Iterator[ScenarioRun]:
                      close_timeout=2):
             result = run_plan(plan)
     yield ScenarioRun(result, scenario_fake, port)
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    """The shipped catalogue, as `explain` reads it."""
+    return load_catalogue(SHIPPED_CATALOGUE)
+
+
+@pytest.fixture
+def diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Diagnosis | None]]:
+    """Every Diagnosis `explain` produces, in order (the cell's first, then any control's)."""
+    seen: list[Diagnosis | None] = []
+    real: Callable[..., Diagnosis | None] = diagnosis_module.diagnose
+
+    def spy(*args: Any, **kwargs: Any) -> Diagnosis | None:
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(diagnosis_module, "diagnose", spy)
+    monkeypatch.setattr(pipeline_module, "diagnose", spy)  # the engine's pipeline calls it
+    yield seen

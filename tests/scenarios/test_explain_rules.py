@@ -7,40 +7,16 @@ these check the whole path, probe to printed remedy, on the answers the fake rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from dg_entitlements import diagnosis as diagnosis_module
-from dg_entitlements import pipeline as pipeline_module
-from dg_entitlements.catalogue import Catalogue, load_catalogue
-from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
+from dg_entitlements.catalogue import Catalogue
 from dg_entitlements.explain import explain
 from dg_entitlements.fake.server import FakeServer
 from dg_entitlements.model import Diagnosis, Verdict
 
 KEY = "dgfake-payg-full-k1"
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue(CATALOGUE_PATH)
-
-
-@pytest.fixture
-def diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Diagnosis | None]]:
-    """Every Diagnosis `explain` produces (the cell's first, then any control's)."""
-    seen: list[Diagnosis | None] = []
-    real: Callable[..., Diagnosis | None] = diagnosis_module.diagnose
-
-    def spy(*args: Any, **kwargs: Any) -> Diagnosis | None:
-        seen.append(real(*args, **kwargs))
-        return seen[-1]
-
-    monkeypatch.setattr(diagnosis_module, "diagnose", spy)
-    monkeypatch.setattr(pipeline_module, "diagnose", spy)
-    yield seen
 
 
 def first(found: list[Diagnosis | None]) -> Diagnosis:

@@ -11,43 +11,16 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
-import pytest
 
-from dg_entitlements import diagnosis as diagnosis_module
-from dg_entitlements import pipeline as pipeline_module
-from dg_entitlements.catalogue import Catalogue, load_catalogue
-from dg_entitlements.defaults import CATALOGUE as CATALOGUE_PATH
+from dg_entitlements.catalogue import Catalogue
 from dg_entitlements.explain import explain
 from dg_entitlements.fake.server import FakeServer
 from dg_entitlements.model import Diagnosis, Verdict
 
 KEY = "dgfake-payg-full-k1"
 MAX_TTL_WAIT_S = 3.0
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue(CATALOGUE_PATH)
-
-
-@pytest.fixture
-def diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Diagnosis | None]]:
-    """Every Diagnosis `explain` produces, in order (explain imports `diagnose` when it runs)."""
-    seen: list[Diagnosis | None] = []
-    real: Callable[..., Diagnosis | None] = diagnosis_module.diagnose
-
-    def spy(*args: Any, **kwargs: Any) -> Diagnosis | None:
-        result = real(*args, **kwargs)
-        seen.append(result)
-        return result
-
-    monkeypatch.setattr(diagnosis_module, "diagnose", spy)
-    monkeypatch.setattr(pipeline_module, "diagnose", spy)  # the engine's pipeline calls it
-    yield seen
 
 
 def grant(server: FakeServer, ttl_seconds: int) -> tuple[str, float]:

@@ -35,6 +35,7 @@ from typing import Any
 
 from dg_entitlements.drift import sort_drifts
 from dg_entitlements.model import (
+    BODY_BOUND,
     Cell,
     ControlResult,
     Diagnosis,
@@ -60,7 +61,7 @@ from dg_entitlements.report.overview import combo_why, render_attention, render_
 from dg_entitlements.report.summary import is_trap
 from dg_entitlements.secrets import bounded, scrub
 
-BODY_EXCERPT_CHARS = 2000
+BODY_EXCERPT_CHARS = BODY_BOUND  # model.BODY_BOUND: the JSON report and the run keep the same bound
 ROOT_ID = "dge-report"
 EVIDENCE_ID = "dge-evidence"
 # From this many cells on, an account's matrix is laid out only near the viewport (class `big`): the
