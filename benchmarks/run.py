@@ -219,9 +219,11 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
         matrix = [_timed_plan(plan) for _ in range(3)]
         wall = median([t for t, _ in matrix])
         counts = matrix[0][1].counts()
+        every_cell_at_once = plan.settings.concurrency >= len(pairs)
         wide_plan = replace(plan, settings=replace(plan.settings, concurrency=len(pairs)))
-        wide = median([_timed_plan(wide_plan)[0] for _ in range(3)])
-        traced, traced_wide = held_slots(plan), held_slots(wide_plan)
+        wide = wall if every_cell_at_once else median([_timed_plan(wide_plan)[0] for _ in range(3)])
+        traced = held_slots(plan)
+        traced_wide = traced if every_cell_at_once else held_slots(wide_plan)
         serial_s = _timed_plan(replace(plan, settings=replace(plan.settings, concurrency=1)))[0] if serial else None
     slowest_id = max(singles, key=singles.__getitem__)
     slowest = singles[slowest_id]
@@ -253,14 +255,15 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
         "cpu_s_per_run": {"default": round(traced[2], 3), "every_cell_at_once": round(traced_wide[2], 3),
                           "every_cell_at_once_wall_s": round(traced_wide[0], 3)},
     }
-    checks = [check(f"probing phase (+300 ms per answer), default concurrency {plan.settings.concurrency}: "
-                    "wall / slowest single probe",
+    checks = [check(f"probing phase (+300 ms per answer), default concurrency {plan.settings.concurrency}"
+                    + (" (every cell at once)" if every_cell_at_once else "") + ": wall / slowest single probe",
                     f"{ratio} ({wall:.2f} s / {slowest:.2f} s, {len(pairs)} cells)",
-                    f"<= {TARGET_PROBING_RATIO}", ratio <= TARGET_PROBING_RATIO),
-              check(f"probing phase (+300 ms per answer), every cell at once (--dg-concurrency {len(pairs)}, "
-                    "not the default): wall / slowest single probe",
-                    f"{wide / slowest:.2f} ({wide:.2f} s / {slowest:.2f} s)", f"<= {TARGET_PROBING_RATIO}",
-                    wide / slowest <= TARGET_PROBING_RATIO)]
+                    f"<= {TARGET_PROBING_RATIO}", ratio <= TARGET_PROBING_RATIO)]
+    if not every_cell_at_once:
+        checks.append(check(f"probing phase (+300 ms per answer), every cell at once (--dg-concurrency {len(pairs)}, "
+                            "not the default): wall / slowest single probe",
+                            f"{wide / slowest:.2f} ({wide:.2f} s / {slowest:.2f} s)", f"<= {TARGET_PROBING_RATIO}",
+                            wide / slowest <= TARGET_PROBING_RATIO))
     return section(figures, checks, f"wall / slowest single probe <= {TARGET_PROBING_RATIO}",
                    "one embedded fake with latency_ms=300 per answer, controls off; engine.build_plan + "
                    "engine.run_plan on the shipped 123-cell matrix (median of 3), each of payg-full's cells "

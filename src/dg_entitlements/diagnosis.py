@@ -678,8 +678,21 @@ def request_suspects(combo: Combo, auth: AuthForm | None) -> tuple[Suspect, ...]
     return tuple(unique)
 
 
+def request_leads(combo: Combo) -> tuple[str, ...]:
+    """Causes the request makes likely without proving them, ranked after its defects when Deepgram's words are
+    missing. A speech-to-text request that names a language other than English (or `multi`): which languages a
+    model offers differs by model and changes over time (docs/deepgram-facts.md), and "this model does not offer
+    that language" is the refusal such requests most often get in the real-world corpus (livekit/agents #618,
+    drachtio-freeswitch-modules #112, deepgram-rust-sdk #109, deepgram-python-sdk #86)."""
+    if combo.surface.family not in (Family.STT, Family.FLUX):
+        return ()
+    languages = [v.strip().lower() for n, v in combo.query() if n == "language"]
+    foreign = [v for v in languages if v and v != "multi" and not v.startswith("en")]
+    return ("unsupported_language",) if foreign else ()
+
+
 def _hidden_candidates(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> tuple[str, ...]:
-    ranked: list[str] = [s.cause for s in request_suspects(combo, ctx.auth)]
+    ranked: list[str] = [s.cause for s in request_suspects(combo, ctx.auth)] + list(request_leads(combo))
     ranked += ["invalid_key", "malformed_request", "not_entitled_or_no_such_model", "expired_token", "no_credits",
                "not_deepgram"]
     observation = cell.observation
@@ -701,7 +714,8 @@ def find_status_only(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Finding
         if "WebSocket only" in specific.title or "regional" in specific.title or "management" in specific.title:
             return specific
     suspects = status_suspects(combo, ctx, status)
-    ranked = [s.cause for s in suspects] + list(facts.candidates_for(status, combo.surface.family))
+    leads = request_leads(combo) if status == 400 else ()
+    ranked = [s.cause for s in suspects] + list(leads) + list(facts.candidates_for(status, combo.surface.family))
     allows = {400: "the request was refused as malformed, or on the wrong endpoint",
               401: "the credentials were refused", 403: "something refused the request",
               404: "nothing is served there", 405: "this method or endpoint is not served for this request",
@@ -734,12 +748,15 @@ def find_nothing_seen(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findin
     decides the cause; otherwise say how to get Deepgram's answer and rank what the request allows."""
     suspects = request_suspects(combo, ctx.auth)
     generic = ["malformed_request", "invalid_key", "not_entitled_or_no_such_model", "network_error"]
-    ranked = tuple(dict.fromkeys([s.cause for s in suspects] + generic))
+    ranked = tuple(dict.fromkeys([s.cause for s in suspects] + list(request_leads(combo)) + generic))
     if suspects:  # every suspect is a defect Deepgram documents refusing (facts.py): it explains the failure
         first = suspects[0]
         title = f"Nothing was seen from Deepgram, but the request itself is refused there: {first.why}"
         return suspect_finding(cell, combo, ctx, first, title, ranked)
-    return Finding("status_only", f"No answer was seen from {_endpoint(combo)}, and the request shows no defect",
+    crashed = cell.observation is not None and facts.CLIENT_CRASH.search(cell.observation.error_detail or "")
+    seen = ("The client hid Deepgram's answer (it failed in its own code reading it)" if crashed
+            else "No answer was seen")
+    return Finding("status_only", f"{seen} from {_endpoint(combo)}, and the request shows no defect",
                    f"Get Deepgram's own answer: {_explain_command(cell, combo)}.", False, candidates=ranked)
 
 

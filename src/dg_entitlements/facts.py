@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from .model import Family
 
@@ -418,6 +419,17 @@ REASON_CLOSE_CODES: tuple[tuple[tuple[str, ...], int], ...] = (
     (IDLE_NOTHING_RECEIVED, 1011), (IDLE_NOTHING_SENT, 1011), (UNDECODABLE_AUDIO, 1008), (TTS_RATE_WINDOW, 1008),
     (TTS_TOO_BIG, 1009),
 )
+# A client that failed in its own code while reading an answer: an answer came and was not the shape the client
+# expected (most often Deepgram's error body where it expected a transcript), so the client's error names its
+# own bug and hides Deepgram's words. It is not a network failure. "AttributeError: 'URLError' object has no
+# attribute 'status'" (deepgram-python-sdk #86: Nova asked for Spanish; fixed in PR #87 to surface the 4xx),
+# "DG: undefined: undefined" (deepgram-js-sdk #77, fixed in PR #90 "updated error handling to show correct
+# info"); the same class in other languages: a KeyError/TypeError on a missing field, JavaScript's "Cannot read
+# properties of undefined", a null or nil dereference.
+CLIENT_CRASH = re.compile(
+    r"\b(?:AttributeError|KeyError|IndexError)\b|'NoneType' object|is not subscriptable|"
+    r"Cannot read propert(?:y|ies) of (?:undefined|null)|undefined is not an object|\bundefined: undefined\b|"
+    r"\bNull(?:Reference|Pointer)Exception\b|nil pointer dereference", re.I)
 # A client that says the accepted answer held no speech (an empty transcript), in its own words.
 EMPTY_RESULT = re.compile(r"\b(no speech|empty transcript|no transcript|transcript (is|was) empty|nothing "
                           r"(was )?transcribed)\b", re.I)
@@ -516,22 +528,67 @@ def code_meaning(code: str | None) -> CodeMeaning | None:
 # Clients print the status they got in their own words: "Unexpected server response: 401" (ws), "server
 # rejected WebSocket connection: HTTP 402" (websockets), "WSServerHandshakeError: 400, message='Invalid response
 # status'" (aiohttp), "notAnUpgrade(401)" (Swift), "Client error '411 Length Required'" (httpx), "The server
-# returned status code '429'" (.NET). Each is in tests/realworld with its source.
+# returned status code '429'" (.NET). Each is in tests/realworld with its source; the survey of every Deepgram
+# SDK's and client library's format, with sources, is tests/unit/test_client_error_formats.py.
+# A status comes after a word that names one: "Unexpected response code: 401" (Chrome before v90), "Response
+# code 401 (Unauthorized)" (got), "Server returned HTTP response code: 401 for URL" (Java HttpURLConnection),
+# "HTTP Error Code: 400" (deepgram-go-sdk rest.go), "The requested URL returned error: 401" (curl), "Response
+# status code does not indicate success: 401" (.NET HttpClient), "statuscode_reason, 404" (.NET trimmed).
 STATUS_IN_CLIENT_TEXT = (
-    re.compile(r"(?:\bHTTP(?:/[\d.]+)?|\bstatus(?:[ _]code)?|server response|notAnUpgrade|HandshakeError)"
+    re.compile(r"(?:\bHTTP(?:/[\d.]+)?|(?<![A-Za-z])status(?:[ _]?code)?|\b(?:response|error)[ _]code|returned error|"
+               r"server response|notAnUpgrade|HandshakeError|does not indicate success)"
                r"[^0-9\n]{0,12}?([1-5]\d\d)\b", re.I),
     re.compile(r"'([1-5]\d\d) [A-Z][a-z]+"),
     re.compile(r"\b([1-5]\d\d), message="),  # aiohttp's ClientResponseError: "408, message='Request Timeout'"
     re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error\b"),  # requests: "401 Client Error: Unauthorized for url"
+    # What came instead of the 101 a WebSocket client expected: "expected handshake response status code 101 but
+    # got 401" (coder/websocket, Go), "Handshake exception, expected status code 101 but was 403" (Ktor).
+    re.compile(r"\b101\b[^0-9\n]{0,40}?\bbut (?:got|was|received|returned)\s*['\"(]?([1-5]\d\d)\b", re.I),
+    # deepgram-python-sdk v2 DeepgramApiError: "Request `<request id>` returned 400: No such model/...".
+    re.compile(r"\breturned ([1-5]\d\d):"),
 )
 UPGRADE_STATUS = 101  # named as what was *expected* ("Expected HTTP 101 response but was '401 Unauthorized'")
+# A status next to its own reason phrase is a status whatever words surround it: "POST https://...: 401
+# Unauthorized" (deepgram-go-sdk StatusError, Go's Response.Status), "HTTP status client error (401 Unauthorized)
+# for url (...)" (reqwest, under deepgram-rust-sdk), "HTTP error: 401 Unauthorized" (tungstenite), "Handshake
+# status 401 Unauthorized" (websocket-client), "401 (Unauthorized)" / "(NotFound)" (.NET: ReasonPhrase or the
+# HttpStatusCode name), "405, Method Not Allowed" (.NET trimmed resources), "Unauthorized (401)" (livekit-agents
+# create_api_error_from_http). The phrase must be the one RFC 9110 gives that very number, so a port, a byte
+# count or a request id followed by a word is never read as a status.
+_REASON_PHRASES: Mapping[int, str] = {s.value: s.phrase for s in HTTPStatus if 200 <= s.value < 600}
+_NUMBER_THEN_WORDS = re.compile(r"(?<![\w.:/-])([2-5]\d\d)[ ,(]+([A-Za-z][A-Za-z' -]{0,40})")
+_WORDS_THEN_NUMBER = re.compile(r"([A-Za-z][A-Za-z' -]{0,40}?) \(([2-5]\d\d)\)")
+
+
+def _squeezed(words: str) -> str:
+    return re.sub(r"[^a-z]", "", words.lower())
+
+
+def _phrased_statuses(text: str) -> list[tuple[int, int]]:
+    """(position, status) of each status written next to its own reason phrase ("401 Unauthorized")."""
+    found = []
+    for match in _NUMBER_THEN_WORDS.finditer(text):
+        status, words = int(match.group(1)), match.group(2)
+        phrase = _REASON_PHRASES.get(status)
+        if phrase and _squeezed(words).startswith(_squeezed(phrase)):
+            found.append((match.start(), status))
+    for match in _WORDS_THEN_NUMBER.finditer(text):
+        status, words = int(match.group(2)), match.group(1)
+        phrase = _REASON_PHRASES.get(status)
+        if phrase and _squeezed(words).endswith(_squeezed(phrase)):
+            found.append((match.start(), status))
+    return found
 
 
 def status_in_client_text(text: str) -> int | None:
-    """The HTTP status a client's error text reports, or None when it names none. A 101 in such a text is
-    what the client expected, not what it got, so it only counts when nothing else is named."""
+    """The HTTP status a client's error text reports, or None when it names none.
+
+    A 101 in such a text is what the client expected, not what it got (UPGRADE_STATUS); any other 1xx is an
+    interim answer before the real one ("< HTTP/1.1 100 Continue" ahead of the final status in `curl -v` of an
+    upload), and 100-199 is also where errnos fall ("[Errno 111] Connect call failed"), so only 2xx-5xx count."""
     found = [(m.start(), int(m.group(1))) for pattern in STATUS_IN_CLIENT_TEXT for m in pattern.finditer(text)]
-    got = [status for _, status in sorted(found) if status != UPGRADE_STATUS]
+    got = [status for _, status in sorted(found + _phrased_statuses(text))
+           if status // 100 != UPGRADE_STATUS // 100]  # not informational (1xx)
     return got[0] if got else None
 
 

@@ -162,6 +162,8 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
             text, error = embedded or error, None
     if status is None and error and not streamed:
         status = facts.status_in_client_text(error)  # "Unexpected server response: 401": an answer came
+    if status is None and error and not streamed and not (text and text.strip()) and facts.CLIENT_CRASH.search(error):
+        error = None  # the client failed reading an answer it hid (facts.CLIENT_CRASH): not a network failure
     body, kind = _body(text)
     if status is None and text and not streamed:
         words = text if kind == "text" else json.dumps(body)
@@ -198,17 +200,46 @@ DEEPGRAM_ERROR_FIELDS = frozenset({"err_code", "err_msg", "error_code", "categor
 
 def _embedded_body(error: str) -> str | None:
     """Deepgram's body inside a client's error text ("...: 401 - {"err_code":"INVALID_AUTH",...}", or a Python
-    SDK's dict repr {'category': 'UNAUTHORIZED', ...}), whole or cut short; None when the text holds none."""
-    start = error.find("{")
-    if start < 0:
-        return None
-    candidate = error[start: error.rfind("}") + 1] or error[start:]
-    try:
-        data = json.loads(candidate)
-    except ValueError:  # cut short, or a Python dict's repr: its fields are salvaged when it is read
-        data = salvage_fields(candidate) or {}
-    return candidate if isinstance(data, Mapping) and (DEEPGRAM_ERROR_FIELDS & set(data)) else None
+    SDK's dict repr {'category': 'UNAUTHORIZED', ...}), whole or cut short; None when the text holds none.
 
+    Clients print other braces around or before the body, so each object in the text is tried, the last first,
+    and the first that is Deepgram's error is the body: the headers dict before it (deepgram-python-sdk v5+
+    ApiError "headers: {...}, status_code: 401, body: {...}", websocket-client "Handshake status 401 ... -+-+-
+    {headers} -+-+- b'{...}'"), the wrapper around it (deepgram-java-sdk "DeepgramHttpException{message: ...,
+    body: {...}}"), or what follows it (deepgram-rust-sdk's Debug "DeepgramApiError { body: <the body as an escaped
+    JSON string>, err: reqwest::Error { kind: Status(401), ... } }")."""
+    starts = [i for i, char in enumerate(error) if char == "{"]
+    for start in reversed(starts):
+        candidate = _deepgram_object(_balanced(error, start))
+        if candidate is not None:
+            return candidate
+    if not starts:
+        return None
+    whole = error[starts[0]: error.rfind("}") + 1] or error[starts[0]:]
+    return _deepgram_object(whole)  # braces inside a quoted value unbalance the count: the outermost span
+
+
+def _balanced(text: str, start: int) -> str:
+    """The object that opens at `start`: up to its closing brace, or to the end when the text was cut short."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start: index + 1]
+    return text[start:]
+
+
+def _deepgram_object(candidate: str) -> str | None:
+    """The candidate as Deepgram's error body (JSON, escaped JSON, a dict repr or cut short), or None."""
+    forms = [candidate] + ([candidate.replace('\\"', '"')] if '\\"' in candidate else [])
+    for form in forms:
+        try:
+            data = json.loads(form)
+        except ValueError:  # cut short, or a Python dict's repr: its fields are salvaged when it is read
+            data = salvage_fields(form) or {}
+        if isinstance(data, Mapping) and (DEEPGRAM_ERROR_FIELDS & set(data)):
+            return form
+    return None
 
 
 def _network_kind(error: str | None) -> str | None:
@@ -265,6 +296,12 @@ def _refine(judgement: Judgement, observation: Observation, combo: Combo) -> Jud
                        "no close): Deepgram produced nothing from what it was sent; it is not a denial.")
     nothing = (observation.status is None and not observation.error and observation.close_code is None
                and not observation.frames and observation.body is None and not observation.headers)
+    crashed = observation.error_detail and facts.CLIENT_CRASH.search(observation.error_detail)
+    if nothing and judgement.cause_hint is None and crashed:
+        return replace(judgement, cause_hint="status_only",
+                       reason=f"The client failed in its own code while reading the answer ({crashed.group(0)}): an "
+                       "answer came, but the client hid Deepgram's status and words; it is not a network failure "
+                       "and not a denial.")
     if nothing and judgement.cause_hint is None:
         return replace(judgement, cause_hint="status_only",
                        reason="No answer was seen (no status, no words, no close): only the request itself is "

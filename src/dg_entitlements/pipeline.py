@@ -53,6 +53,7 @@ from .model import (
     compact_observation,
 )
 from .outcomes import needs_explaining, outcome_for, worth_controls
+from .probe.headstart import HeadStart
 from .probe.http import make_client
 from .probe.limits import ProjectGates, RunSlots
 from .probe.offload import off_loop, reading_thread, urgent
@@ -148,16 +149,19 @@ class RunGuards:
     client: httpx.AsyncClient  # the run's one client: every group reuses its connections
 
     async def probe(self, jobs: Sequence[ProbeJob], settings: ProbeSettings, ledger: Ledger,
-                    on_done: OnDone | None = None, urgent: bool = False) -> dict[Hashable, Observation]:
+                    on_done: OnDone | None = None, urgent: bool = False,
+                    head: HeadStart | None = None) -> dict[Hashable, Observation]:
         """`urgent`: the group is on the run's critical path (discovery, and the cells waiting for it):
-        its probes take the next free slots before the queued cells that could start at once."""
+        its probes take the next free slots before the queued cells that could start at once.
+        `head`: the run's head start, told when this group's requests are sent (if it watches them)."""
         def done(job: ProbeJob, observation: Observation) -> Awaitable[None] | None:
             ledger.record(observation)
             return on_done(job, observation) if on_done is not None else None
 
         return await run_probes(jobs, settings, done, limiter=self.limiter, retry_budget=self.retry_budget,
                                 may_spend=self.may_spend, gates=self.projects, observers=self.observers,
-                                client=self.client, priority=RunSlots.URGENT if urgent else RunSlots.NORMAL)
+                                client=self.client, priority=RunSlots.URGENT if urgent else RunSlots.NORMAL,
+                                on_sent=None if head is None else head.watch(jobs))
 
 
 def new_state(plan: RunPlan) -> RunState:
@@ -272,7 +276,8 @@ def _needs_project(surface: Surface) -> bool:
     return "{project_id}" in surface.path
 
 
-async def _discover_projects(plan: RunPlan, state: RunState, aliases: Sequence[str], guards: RunGuards) -> None:
+async def _discover_projects(plan: RunPlan, state: RunState, aliases: Sequence[str], guards: RunGuards,
+                             head: HeadStart | None = None) -> None:
     """Learn the project id of the accounts that need one and do not have it: one GET /v1/projects
     each (unless that very cell already answered in this run)."""
     combo = _role_combo(plan, PROJECT_LIST)
@@ -285,7 +290,7 @@ async def _discover_projects(plan: RunPlan, state: RunState, aliases: Sequence[s
     state.unfunded_discovery.update(a for a in needing if not state.ledger.grant(Cost(requests=1)))
     jobs = [ProbeJob((alias, "discovery"), build_request(combo, plan.targets[alias]), plan.keys.get(alias), alias)
             for alias in needing if alias not in state.unfunded_discovery]
-    found = await guards.probe(jobs, plan.settings, state.ledger, urgent=True)
+    found = await guards.probe(jobs, plan.settings, state.ledger, urgent=True, head=head)
     for ident, observation in found.items():
         assert isinstance(ident, tuple)
         state.project_ids[str(ident[0])] = first_project_id(observation)
@@ -475,16 +480,29 @@ async def _execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], Non
     first = [s for s in plan.selected if id(s) not in waiting]
     first_jobs = _plan_jobs(plan, state, first, index)  # the budget grants in plan order, as it always did
 
+    head = HeadStart()
+
     async def after_discovery() -> None:
         """The critical path: listing, discovery, then the cells that waited for it, all urgent (they
         take the next free slot, and their answers are read first), so the run does not end a whole
-        probe later."""
-        if not later:
-            return
-        urgent()  # this task's reading work too (gather gave it a context of its own)
-        await guards.probe(_plan_jobs(plan, state, listing, index), plan.settings, state.ledger, done, urgent=True)
-        await _discover_projects(plan, state, sorted(needing), guards)
+        probe later. Its first requests go out before the other probes start (probe/headstart.py)."""
+        try:
+            if not later:
+                return
+            urgent()  # this task's reading work too (it runs in a context of its own)
+            await guards.probe(_plan_jobs(plan, state, listing, index), plan.settings, state.ledger, done,
+                               urgent=True, head=head)
+            await _discover_projects(plan, state, sorted(needing), guards, head)
+        finally:
+            head.open()
         await guards.probe(_plan_jobs(plan, state, later, index), plan.settings, state.ledger, done, urgent=True)
 
-    await asyncio.gather(after_discovery(), guards.probe(first_jobs, plan.settings, state.ledger, done))
+    critical = asyncio.ensure_future(after_discovery())
+    try:
+        await head.wait()
+        await asyncio.gather(critical, guards.probe(first_jobs, plan.settings, state.ledger, done))
+    finally:
+        if not critical.done():  # cancelled while waiting for the head start: the critical path stops too
+            critical.cancel()
+            await asyncio.gather(critical, return_exceptions=True)
     await _explain(plan, state, guards)

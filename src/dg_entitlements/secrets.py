@@ -165,6 +165,52 @@ class _Level:
 
 LEVEL_RATIO = 4  # a level absorbs the one before it while that one is at most 4x its size
 COMPACT_ABOVE_CHARS = 64 * 1024  # a text this long (a report) is scrubbed by one merged level
+# Fresh secrets are found by plain substring search until there are this many of them; then they
+# become a compiled level. Why: compiling a level costs ~20 ms per token (a JWT's hex and base64
+# forms make a pattern of thousands of characters), and a token arrives in the middle of a run, on
+# its critical path; searching a 50 KB answer for a few dozen literal forms costs under a millisecond.
+FRESH_MAX = 8
+# `scrub_bounded` scrubs only what it keeps plus this margin (or the longest known form, if longer):
+# a secret that starts inside the kept part ends inside the margin, so it is found whole. Why: a cell
+# kept 2,000 characters of a 200 KB model list and scrubbed all 200 KB to do so.
+WINDOW_MARGIN_CHARS = 8192
+_WORD_RUN = re.compile(r"[^\s\"'<>,;&{}()\[\]]*")  # what a secret, a token or a query value is made of
+
+
+def _longest_first(forms: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(forms.items(), key=lambda item: -len(item[0])))
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """Secrets not compiled yet, found by substring search; the longest forms first, so a form that
+    contains another (the URL-encoded key contains the key) is replaced whole."""
+
+    secrets: tuple[tuple[str, str], ...] = ()
+    folded: tuple[tuple[str, str], ...] = ()  # (lower-case form, marker)
+    exact: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, secrets: tuple[tuple[str, str], ...]) -> _Fresh:
+        folded: dict[str, str] = {}
+        exact: dict[str, str] = {}
+        for secret, marker in secrets:
+            forms_folded, forms_exact = encodings(secret)
+            folded.update((f.lower(), marker) for f in forms_folded)
+            exact.update((f, marker) for f in forms_exact)
+        return cls(secrets, _longest_first(folded), _longest_first(exact))
+
+    def sub(self, text: str) -> str:
+        if self.folded:
+            low = text.casefold()  # what `(?i:...)` matches, for ASCII forms
+            for form, marker in self.folded:
+                if form in low:
+                    text = re.sub(re.escape(form), marker.replace("\\", r"\\"), text, flags=re.IGNORECASE)
+                    low = text.casefold()
+        for form, marker in self.exact:
+            if form in text:
+                text = text.replace(form, marker)
+        return text
 
 
 class Scrubber:
@@ -172,16 +218,19 @@ class Scrubber:
 
     Secrets arrive during a run (a temporary token in a grant answer, one per account), and each
     arrival used to rebuild one regex of every secret: O(secrets) per arrival, O(secrets^2) per run.
-    Secrets are kept instead in a few compiled levels whose sizes grow geometrically, merged like the
-    digits of a counter (a log-structured merge): a secret is recompiled O(log n) times in all, and a
-    short text is scrubbed by at most log4(n) small passes; a long one (a report) first merges them.
+    Secrets are kept instead as a log-structured merge: the newest few are searched as plain text
+    (`_Fresh`, nothing to compile), and once there are FRESH_MAX of them they become a compiled
+    level; levels grow geometrically, merged like the digits of a counter, so a secret is recompiled
+    O(log n) times in all and a short text is scrubbed by at most log4(n) small passes; a long one
+    (a report) first merges them.
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: dict[str, str] = {}
         self._lock = threading.Lock()
         self._levels: tuple[_Level, ...] = ()
-        self._pending: list[tuple[str, str]] = []
+        self._fresh = _Fresh()
+        self._longest = 0
         for s in secrets:
             self.add(s)
 
@@ -193,35 +242,52 @@ class Scrubber:
         with self._lock:
             marker = f"[redacted {fingerprint(secret)}]"
             self._secrets[secret] = marker
-            self._pending.append((secret, marker))
+            self._longest = max(self._longest, *map(len, set.union(*encodings(secret))))
+            fresh = (*self._fresh.secrets, (secret, marker))
+            if len(fresh) < FRESH_MAX:
+                self._fresh = _Fresh.of(fresh)
+                return
+            levels = list(self._levels)
+            while levels and len(levels[-1].secrets) <= LEVEL_RATIO * len(fresh):
+                fresh = levels.pop().secrets + fresh
+            self._levels = (*levels, _Level.build(fresh))
+            self._fresh = _Fresh()
 
-    def _compiled(self, compact: bool = False) -> tuple[_Level, ...]:
+    def _compiled(self, compact: bool = False) -> tuple[tuple[_Level, ...], _Fresh]:
         with self._lock:
-            if self._pending:
-                fresh = tuple(self._pending)
-                self._pending = []
-                levels = list(self._levels)
-                while levels and len(levels[-1].secrets) <= LEVEL_RATIO * len(fresh):
-                    fresh = levels.pop().secrets + fresh
-                self._levels = (*levels, _Level.build(fresh))
             if compact and len(self._levels) > 1:
                 self._levels = (_Level.build(tuple(p for level in self._levels for p in level.secrets)),)
-            return self._levels
+            return self._levels, self._fresh
+
+    def longest_form(self) -> int:
+        """The length of the longest form a known secret is written in (its hex or URL-encoded form)."""
+        return self._longest
 
     def scrub(self, text: str) -> str:
-        for level in self._compiled(compact=len(text) > COMPACT_ABOVE_CHARS):
+        levels, fresh = self._compiled(compact=len(text) > COMPACT_ABOVE_CHARS)
+        for level in levels:
             text = level.sub(text)
+        text = fresh.sub(text)
         text = JWT_SHAPE.sub("[redacted jwt]", text)
         text = REAL_KEY_SHAPE.sub("[redacted key]", text)
         text = QUERY_SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
-        return AUTH_VALUE.sub(lambda m: m.group(1) + "[redacted]", text)
+        low = text.casefold()  # AUTH_VALUE's (?i) scan of every position is the slowest pass: only when it can match
+        if "authorization" in low or "sec-websocket-protocol" in low:
+            text = AUTH_VALUE.sub(lambda m: m.group(1) + "[redacted]", text)
+        return text
 
     def scrub_bytes(self, data: bytes) -> bytes:
         """Bytes of any encoding (a non-UTF-8 body included): the secrets are ASCII, so they are found."""
         return self.scrub(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
     def scrub_bounded(self, text: str, limit: int) -> str:
-        """Scrub, then cut: the only safe order (a cut secret is no longer recognisable)."""
+        """Scrub, then cut: the only safe order (a cut secret is no longer recognisable). Only the kept
+        part and a margin are scrubbed: a match that starts in the kept part and is no longer than the
+        margin lies wholly inside it, and one that runs past it (a shape such as a JWT) is still
+        matched up to the margin, so its kept part is replaced."""
+        window = limit + max(WINDOW_MARGIN_CHARS, self.longest_form())
+        if len(text) > window:  # never end the window inside a word: a longer token is matched whole
+            text = text[:_WORD_RUN.match(text, window).end()]  # type: ignore[union-attr]
         return self.scrub(text)[:limit]
 
 

@@ -46,9 +46,9 @@ def _forget_generated_secrets() -> Iterator[None]:
     """Keys read here are random text ("000000", "aaaaaa"...) and the scrubber is process-wide: left
     registered, they would redact request ids in every later test of the session."""
     scrubber = global_scrubber()
-    saved = (dict(scrubber._secrets), scrubber._levels, list(scrubber._pending))
+    saved = {**vars(scrubber), "_secrets": dict(scrubber._secrets)}  # its levels and fresh set are immutable
     yield
-    scrubber._secrets, scrubber._levels, scrubber._pending = saved[0], saved[1], saved[2]
+    vars(scrubber).update(saved)
 
 
 def _valid_ws() -> dict[str, Any]:

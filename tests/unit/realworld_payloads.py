@@ -307,3 +307,17 @@ ALL = DEEPGRAM_ANSWERS + MIDDLEBOX_ANSWERS
 def request_headers(real: RealAnswer) -> list[str]:
     """The request headers with a canary credential put in at run time."""
     return [h.replace("{key}", canary_key()).replace("{jwt}", canary_jwt()) for h in real.headers]
+
+
+# ------------------------------------------------------------------------------------------ a client that crashed
+# The client failed in its own code while reading an answer: Deepgram's words are hidden, the network was fine.
+NOVA_SPANISH_SDK_CRASH = RealAnswer(
+    "nova-spanish-sdk-attributeerror", "https://github.com/deepgram/deepgram-python-sdk/issues/86",
+    "https://api.deepgram.com/v1/listen?utterances=true&diarize=true&model=nova&language=es&paragraphs=true&smart_format=true",
+    SeenAnswer(client_error="AttributeError: \u2018URLError\u2019 object has no attribute \u2018status\u2019"),
+    "status_only", note="maintainer: Nova did not offer Spanish; PR #87 made the SDK raise the API's error instead")
+JS_SDK_UNDEFINED = RealAnswer(
+    "js-sdk-dg-undefined-undefined", "https://github.com/deepgram/deepgram-js-sdk/issues/77",
+    "https://api.deepgram.com/v1/listen",
+    SeenAnswer(client_error="DG: undefined: undefined"), "status_only",
+    note="the v1 SDK printed fields the error answer did not have; PR #90 'updated error handling to show correct info'")

@@ -25,12 +25,14 @@ from realworld_payloads import (
     FLUX_INACTIVE_CLIENT,
     FLUX_V1_PARAMETER_400,
     GATEWAY_QUOTA,
+    JS_SDK_UNDEFINED,
     KEY_AS_BEARER_401,
     KEY_NOT_SET_APP,
     KEY_REQUIRED_NODE,
     LANGUAGE_ENUM_NAME,
     NO_HEADERS_DOTNET,
     NOTHING_WHISPER_STREAM,
+    NOVA_SPANISH_SDK_CRASH,
     REMOTE_CONTENT_LENGTH,
     REMOTE_LENGTH_REQUIRED,
     RULE_ANSWERS,
@@ -452,3 +454,33 @@ def test_stream_messages_on_an_https_url_are_judged_as_a_stream() -> None:
 def test_with_no_method_given_a_rest_path_is_read_with_the_method_it_is_served_with(url: str, method: str) -> None:
     _, diagnosis = diagnose_answer(url, SeenAnswer(status=413))
     assert f"on {method} /" in diagnosis.title
+
+
+@pytest.mark.parametrize("real", [NOVA_SPANISH_SDK_CRASH, JS_SDK_UNDEFINED], ids=lambda r: r.name)
+def test_a_client_that_crashed_reading_the_answer_hid_it_and_the_network_was_fine(real: RealAnswer) -> None:
+    judgement, diagnosis = run(real)
+    assert judgement.verdict is not Verdict.NETWORK_ERROR and diagnosis.cause == "status_only", diagnosis
+    assert "hid" in diagnosis.title and "explain" in diagnosis.remedy  # how to get Deepgram's words
+
+
+@pytest.mark.parametrize("text", ["TypeError: fetch failed", "TypeError: Failed to fetch",
+                                  "Error: connect ECONNREFUSED 127.0.0.1:443"])
+def test_a_network_failure_in_a_type_error_is_still_a_network_failure(text: str) -> None:
+    """Near miss: Node's fetch and the browser's report an unreachable host as a TypeError."""
+    judgement, diagnosis = diagnose_answer("https://api.deepgram.com/v1/listen?model=nova-3",
+                                           SeenAnswer(client_error=text))
+    assert judgement.verdict is Verdict.NETWORK_ERROR and diagnosis.cause == "network_error", (text, diagnosis)
+
+
+@pytest.mark.parametrize(("query", "status", "led"), [
+    ("model=nova&language=es", None, True),  # deepgram-python-sdk #86: nothing seen
+    ("model=nova-2&language=fr", 400, True),  # a bare 400
+    ("model=nova-2&language=en-GB", 400, False),  # near miss: English is offered by every model
+    ("model=nova-2&language=multi", None, False),  # near miss: multi is a mode, not one language
+])
+def test_a_foreign_language_is_a_candidate_when_deepgram_s_words_are_missing(query: str, status: int | None,
+                                                                            led: bool) -> None:
+    _, diagnosis = diagnose_answer(f"https://api.deepgram.com/v1/listen?{query}",
+                                   SeenAnswer(status=status, client_error=None if status else "AttributeError: x"))
+    assert diagnosis.cause == "status_only", diagnosis
+    assert (diagnosis.candidates[0] == "unsupported_language") is led, diagnosis.candidates

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import sys
 import threading
 from pathlib import Path
+
+import pytest
 
 from dg_entitlements import engine
 from dg_entitlements.config import SuiteOptions, load
@@ -59,6 +62,27 @@ def test_an_answer_without_secret_fields_is_not_copied_and_a_token_is_learnt_as_
     marked = answers._mark_secret_fields({"access_token": token, "expires_in": 30})
     assert marked == {"access_token": "[redacted]", "expires_in": 30}
     assert token not in scrub(f"echoed {token} and {token.upper()}")
+
+
+@pytest.mark.parametrize("name", ["access_token", "Token", "API_KEY", "\\u0074oken", "\u212aey", "jwt"])
+def test_a_secret_field_is_found_however_its_name_is_written(name: str) -> None:
+    """The walk over every container is skipped only when the JSON text cannot name a secret field:
+    a name in any letter case, spelt with an escape, or with a character that lower-cases into one
+    (the Kelvin sign) is still found, and its value learnt and replaced."""
+    value = f"dgfake-field-canary-{len(name)}-value"
+    text = '{"models": [{"name": "m-1"}], "' + name + '": "' + value + '"}'
+    body, kind = answers.parse_body(text.encode(), "application/json")
+    assert kind == "json" and value not in json.dumps(body) and "[redacted]" in json.dumps(body)
+    assert value not in scrub(f"echoed {value}")
+
+
+def test_a_body_without_secret_field_names_skips_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def walked(value: object) -> object:
+        raise AssertionError("walked a body that names no secret field")
+
+    monkeypatch.setattr(answers, "_mark_secret_fields", walked)
+    body, kind = answers.parse_body(b'{"models": [{"name": "key-lime", "tokens": 3}]}', "application/json")
+    assert kind == "json" and body == {"models": [{"name": "key-lime", "tokens": 3}]}
 
 
 def test_urgent_waiters_take_the_next_free_slot() -> None:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
+from urllib.parse import quote, quote_plus
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dg_entitlements.secrets import ApiKey, Scrubber, fingerprint, looks_like_real_key, trie_pattern
+from dg_entitlements.secrets import (
+    FRESH_MAX,
+    WINDOW_MARGIN_CHARS,
+    ApiKey,
+    Scrubber,
+    fingerprint,
+    looks_like_real_key,
+    trie_pattern,
+)
 
 
 def real_shaped() -> str:
@@ -124,3 +135,39 @@ def test_many_keys_are_each_still_caught_in_every_encoding() -> None:
     for key in (keys[0], keys[117], keys[-1]):
         for form in (key, key.upper(), base64.b64encode(key.encode()).decode(), key.encode().hex()):
             assert key not in s.scrub(f"[{form}]").lower() and form not in s.scrub(f"[{form}]"), form
+
+
+@pytest.mark.parametrize("count", [1, FRESH_MAX - 1, FRESH_MAX, FRESH_MAX + 1, 5 * FRESH_MAX + 3])
+def test_fresh_and_compiled_secrets_are_caught_alike(count: int) -> None:
+    """Below FRESH_MAX secrets are found by substring search, from it on by compiled levels: every
+    secret, in every form, any letter case, is caught on both sides of the switch."""
+    # unlike each other, so no secret's base64 core is part of another's and each keeps its own marker
+    secrets = [f"dgfake-{hashlib.sha256(str(i).encode()).hexdigest()[:16]}{'q' * (i % 5)}" for i in range(count)]
+    s = Scrubber(secrets)
+    for secret in (secrets[0], secrets[count // 2], secrets[-1]):
+        for name, form in _forms(secret).items():
+            out = s.scrub(f"<{form}>")
+            assert form not in out and secret not in out.lower(), (count, name, out)
+            assert f"[redacted {fingerprint(secret)}]" in out, (count, name, out)
+
+
+def test_a_form_that_contains_another_is_replaced_whole() -> None:
+    """The URL-encoded form of a key holds the key's own characters: it is replaced in one piece."""
+    secret = "dgfake key/with+odd=chars"
+    out = Scrubber([secret]).scrub(f"a={quote(secret, safe='')}&b={quote_plus(secret)}")
+    assert out == f"a=[redacted {fingerprint(secret)}]&b=[redacted {fingerprint(secret)}]"
+
+
+def test_cutting_a_long_text_scrubs_what_it_keeps() -> None:
+    """scrub_bounded scrubs only the kept part and a margin: a secret, a JWT or a query value that
+    starts in the kept part is still replaced, however long the text behind it is."""
+    key, jwt = real_shaped(), jwt_shaped()
+    s = Scrubber([key])
+    tail = "z" * (5 * WINDOW_MARGIN_CHARS)
+    for limit in (100, 2000):
+        for pad in range(limit - 12, limit + 1):
+            for secret in (key, key.upper(), jwt, f"?api_key=dgfake-{'w' * 30}"):
+                kept = s.scrub_bounded("x" * pad + secret + tail, limit)
+                assert len(kept) == min(limit, len(kept)) and secret[:10] not in kept[pad:], (limit, pad, kept[pad:])
+    long_jwt = jwt.replace(".", "." + "A" * (2 * WINDOW_MARGIN_CHARS), 1)
+    assert "eyJ" not in s.scrub_bounded("x" * 50 + long_jwt + tail, 2000)

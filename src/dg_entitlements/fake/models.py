@@ -9,6 +9,7 @@ it to decide Flux entitlement (docs/deepgram-facts.md); project listings do show
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -30,8 +31,10 @@ LANGUAGE_NAMES = {
 }
 
 
+@functools.cache
 def model_uuid(name: str) -> str:
-    """Stable per name, so recordings and assertions do not churn between runs."""
+    """Stable per name, so recordings and assertions do not churn between runs. Cached: every model list
+    the fake serves names each model's uuid, and a SHA-1 per model per list was a tenth of its work."""
     return str(uuid.uuid5(_NS, name))
 
 

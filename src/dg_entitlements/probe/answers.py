@@ -41,13 +41,15 @@ def allowed_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def redact_secrets(value: Any) -> Any:
+def redact_secrets(value: Any, source: str | None = None) -> Any:
     """Replace secret-bearing JSON fields by a marker (registering the secret for the scrubber too),
     then scrub every string in one pass, so no later truncation can cut a secret in half.
 
     One pass over the canonical JSON text, not one scrub call per string: a model list holds
-    thousands of strings, and per-string calls made parsing it the run's most expensive step."""
-    marked = _mark_secret_fields(value)
+    thousands of strings, and per-string calls made parsing it the run's most expensive step.
+    `source`, the JSON text the value was parsed from, lets the walk over every container be skipped
+    when no secret-bearing field name can be in it (`may_name_a_secret_field`)."""
+    marked = value if source is not None and not may_name_a_secret_field(source) else _mark_secret_fields(value)
     if isinstance(marked, str):
         return bounded(marked, MAX_JSON_BYTES)
     if not isinstance(marked, dict | list):
@@ -55,6 +57,14 @@ def redact_secrets(value: Any) -> Any:
     text = json.dumps(marked, ensure_ascii=False)
     clean = scrub(text)
     return marked if clean == text else json.loads(clean)
+
+
+def may_name_a_secret_field(source: str) -> bool:
+    """False only when the JSON text cannot hold a field named as in SECRET_FIELDS: none of the names,
+    in quotes, in its lower-cased text, and no `\\u` escape (which could spell one). Why: a model list
+    is tens of thousands of containers, and walking them all to find no token cost more than parsing it."""
+    low = source.lower()  # the same lower() the walk applies to each name
+    return "\\u" in source or any(f'"{name}"' in low for name in SECRET_FIELDS)
 
 
 def _mark_secret_fields(value: Any) -> Any:
@@ -101,7 +111,8 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, str]:
     looks_json = raw[:1] in (b"{", b"[")
     if ("json" in ctype or looks_json) and len(raw) <= MAX_JSON_BYTES:
         try:
-            return redact_secrets(json.loads(raw)), "json"
+            text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads(bytes) reads it
+            return redact_secrets(json.loads(text), text), "json"
         except (ValueError, UnicodeDecodeError, RecursionError):
             pass
     if ctype.startswith(("audio/", "application/octet-stream")):
@@ -115,6 +126,6 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, str]:
 
 def parse_frame_text(text: str) -> Any:
     try:
-        return redact_secrets(json.loads(text))
+        return redact_secrets(json.loads(text), text)
     except (ValueError, RecursionError):
         return bounded(text, MAX_TEXT)

@@ -15,8 +15,8 @@ import os
 import ssl
 import sys
 import time
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -133,9 +133,9 @@ async def read_bounded(response: httpx.Response) -> tuple[bytes, int, bool]:
 
 
 async def http_try(client: httpx.AsyncClient, req: ProbeRequest, key: ApiKey | None,
-                   limit_s: float | None = None) -> TryResult:
+                   limit_s: float | None = None, on_sent: Callable[[], None] | None = None) -> TryResult:
     """One try's answer; never raises for network trouble and never runs past `limit_s` (default:
-    client's Timeouts.attempt_s via the caller)."""
+    client's Timeouts.attempt_s via the caller). `on_sent` is called once the request is on the wire."""
     headers = auth_headers(req, key)
     if req.content_type:
         headers["Content-Type"] = req.content_type
@@ -145,7 +145,8 @@ async def http_try(client: httpx.AsyncClient, req: ProbeRequest, key: ApiKey | N
     phase = "read"  # headers or body: "timeout:read" (httpx names a connect timeout itself)
     try:
         async with asyncio.timeout(deadline):
-            async with client.stream(req.method, req.url, content=req.body or None, headers=headers) as response:
+            async with client.stream(req.method, req.url, content=req.body or None, headers=headers,
+                                     extensions=_sent_trace(on_sent)) as response:
                 raw, size, stopped = await read_bounded(response)
     except (httpx.HTTPError, OSError, TimeoutError) as exc:
         if isinstance(exc, httpx.ConnectTimeout):
@@ -156,6 +157,22 @@ async def http_try(client: httpx.AsyncClient, req: ProbeRequest, key: ApiKey | N
     items = list(response.headers.items())
     return await off_loop(functools.partial(read_answer, response.status_code, items, raw, size, stopped, latency,
                                             answered_by))
+
+
+_REQUEST_SENT = ("http11.send_request_body.complete", "http2.send_request_body.complete")
+
+
+def _sent_trace(on_sent: Callable[[], None] | None) -> dict[str, Any]:
+    """httpx's per-request trace hook, reporting the moment the request has been sent (httpcore names
+    its steps; the body step completes for a request without a body too)."""
+    if on_sent is None:
+        return {}
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _REQUEST_SENT:
+            on_sent()
+
+    return {"trace": trace}
 
 
 def failed_try(exc: BaseException, phase: str, latency_ms: float, answered_by: str | None) -> TryResult:

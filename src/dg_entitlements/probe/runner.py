@@ -8,6 +8,7 @@ interrupted run still has everything that finished.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -75,7 +76,8 @@ class ProbeObserver:
 async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings: ProbeSettings,
                              budget: RetryBudget, rng: random.Random,
                              may_spend: Callable[[Cost], bool] | None = None,
-                             on_try: Callable[[int | None], None] | None = None) -> Observation:
+                             on_try: Callable[[int | None], None] | None = None,
+                             on_sent: Callable[[], None] | None = None) -> Observation:
     req = job.request
     at = utc_now()
     attempts: list[Attempt] = []
@@ -87,9 +89,11 @@ async def probe_with_retries(job: ProbeJob, client: httpx.AsyncClient, settings:
         # its own attempt_s), so no probe outlives RetryPolicy.max_probe_s whatever the server does.
         limit = min(settings.timeouts.attempt_s, settings.retry.max_probe_s - margin - (time.perf_counter() - started))
         if req.transport == "ws":
+            if on_sent is not None:
+                on_sent()  # the handshake is the request: it counts as sent once it starts
             result = await ws_try(req, job.key, settings.timeouts, settings.loopback, limit_s=limit)
         else:
-            result = await http_try(client, req, job.key, limit_s=limit)
+            result = await http_try(client, req, job.key, limit_s=limit, on_sent=on_sent)
         retry_after = parse_retry_after(result.headers.get("retry-after"))
         attempts.append(Attempt(status=result.status, error=result.error, latency_ms=round(result.latency_ms, 1),
                                 waited_ms=round(waited * 1000, 1), retry_after_s=retry_after))
@@ -135,12 +139,14 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
                      gates: ProjectGates | None = None,
                      observers: Sequence[ProbeObserver] = (),
                      client: httpx.AsyncClient | None = None,
-                     priority: int = RunSlots.NORMAL) -> dict[Hashable, Observation]:
+                     priority: int = RunSlots.NORMAL,
+                     on_sent: Callable[[ProbeJob], None] | None = None) -> dict[Hashable, Observation]:
     """Probe every job once (plus transient retries), at most `concurrency` at a time and, with
     `gates`, at most each account's project window at a time (probe/limits.py). Every observer
     sees each probe start and finish (before `on_done`). `client`: the run's own (the engine shares
     one between its probe groups, so they reuse connections); without it, one for these jobs.
     `priority`: where these jobs queue for the run's slots (RunSlots.URGENT goes first).
+    `on_sent`: told when a job's request is on the wire (probe/headstart.py is the user).
 
     Results are collected as they finish; if the run is cancelled, what finished is returned by
     the caller through `on_done`, which has already seen it.
@@ -151,7 +157,7 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
     if client is None:
         async with make_client(settings.timeouts, settings.loopback, settings.concurrency) as own:
             return await run_probes(jobs, settings, on_done, limiter, retry_budget, may_spend, gates, observers, own,
-                                    priority)
+                                    priority, on_sent)
     # Callers running several groups at once share one limiter and one retry budget: the bound is per run.
     slots = limiter or RunSlots(settings.concurrency)
     budget = retry_budget or RetryBudget(settings.retry.max_run_retry_s)
@@ -166,7 +172,8 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
         async with projects.slot(job.account), slots.slot(priority):
             observation = await probe_with_retries(
                 job, client, settings, budget, rng, may_spend,
-                on_try=lambda status: projects.answered(job.account, status))
+                on_try=lambda status: projects.answered(job.account, status),
+                on_sent=None if on_sent is None else functools.partial(on_sent, job))
         results[job.ident] = observation
         for observer in observers:
             if observer.finished is not None:
