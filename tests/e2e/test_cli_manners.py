@@ -109,3 +109,20 @@ def test_the_progress_line_counts_per_account() -> None:
 def test_version(argv: list[str], tmp_path: Path) -> None:
     result = cli(*argv, cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("dg-entitlements ")
+
+
+def test_check_loads_only_its_own_plugin_and_rewrites_nothing(tmp_path: Path) -> None:
+    """`check` runs none of the host's tests, so the host's installed pytest plugins (this environment has
+    pytest-asyncio, anyio's and pytest-html) are not loaded, and no module is rewritten for assertions:
+    both only cost start-up (benchmarks/run.py, start-up)."""
+    probe = ("import sys\nfrom dg_entitlements.cli import main\n"
+             "code = main(['check', '-k', 'models-v1'])\n"
+             "loaded = sorted(m for m in ('pytest_asyncio', 'anyio.pytest_plugin', 'pytest_html') if m in sys.modules)\n"
+             "rewritten = sorted(n for n, m in sys.modules.items() if n.startswith('dg_entitlements')\n"
+             "                   and 'AssertionRewrit' in type(getattr(m, '__loader__', None)).__name__)\n"
+             "print(code, loaded, rewritten)\n")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRAM", "DG_", "PYTEST_"))}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=240,
+                            env=base)
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == "0 [] []", result.stdout[-2000:] + result.stderr[-2000:]
