@@ -117,7 +117,8 @@ def test_check_loads_only_its_own_plugin_and_rewrites_nothing(tmp_path: Path) ->
     both only cost start-up (benchmarks/run.py, start-up)."""
     probe = ("import sys\nfrom dg_entitlements.cli import main\n"
              "code = main(['check', '-k', 'models-v1'])\n"
-             "loaded = sorted(m for m in ('pytest_asyncio', 'anyio.pytest_plugin', 'pytest_html') if m in sys.modules)\n"
+             "hosts = ('pytest_asyncio', 'anyio.pytest_plugin', 'pytest_html')\n"
+             "loaded = sorted(m for m in hosts if m in sys.modules)\n"
              "rewritten = sorted(n for n, m in sys.modules.items() if n.startswith('dg_entitlements')\n"
              "                   and 'AssertionRewrit' in type(getattr(m, '__loader__', None)).__name__)\n"
              "print(code, loaded, rewritten)\n")
