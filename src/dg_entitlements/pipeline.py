@@ -57,6 +57,7 @@ from .probe.headstart import HeadStart
 from .probe.http import make_client
 from .probe.limits import ProjectGates, RunSlots
 from .probe.offload import off_loop, reading_thread, urgent
+from .probe.pace import keep_pace
 from .probe.request import MissingPrerequisite, ProbeRequest, build_request
 from .probe.retry import RetryBudget
 from .probe.runner import OnDone, ProbeJob, ProbeObserver, ProbeSettings, run_probes, utc_now
@@ -479,6 +480,10 @@ async def _execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], Non
     waiting = {id(s) for s in later} | {id(s) for s in listing}
     first = [s for s in plan.selected if id(s) not in waiting]
     first_jobs = _plan_jobs(plan, state, first, index)  # the budget grants in plan order, as it always did
+    # Longest first (LPT scheduling): a stream waits for its handshake and then for its messages, a REST
+    # call for one answer, so streams start first and the short calls fill in behind them; a run whose
+    # starts are spread over a few ticks (probe/pace.py) then does not end on a stream started last.
+    first_jobs.sort(key=lambda job: job.request.transport != "ws")
 
     head = HeadStart()
 
@@ -498,11 +503,13 @@ async def _execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], Non
         await guards.probe(_plan_jobs(plan, state, later, index), plan.settings, state.ledger, done, urgent=True)
 
     critical = asyncio.ensure_future(after_discovery())
+    pacing = asyncio.ensure_future(keep_pace(guards.limiter))
     try:
         await head.wait()
         await asyncio.gather(critical, guards.probe(first_jobs, plan.settings, state.ledger, done))
     finally:
+        pacing.cancel()
         if not critical.done():  # cancelled while waiting for the head start: the critical path stops too
             critical.cancel()
-            await asyncio.gather(critical, return_exceptions=True)
+        await asyncio.gather(critical, pacing, return_exceptions=True)
     await _explain(plan, state, guards)

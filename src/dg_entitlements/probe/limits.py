@@ -129,15 +129,34 @@ class RunSlots:
     can only queue once GET /v1/projects has answered, so behind a FIFO they waited for every other
     cell to start, and the run waited a whole probe more for them at its end. `URGENT` waiters (the
     discovery chain) take the next free slot; others keep their order.
+
+    `pace` (probe/pace.py) narrows what NORMAL probes may hold below the bound while the machine is
+    too busy to keep the event loop on time, and `starts_per_tick` spreads their starts over the pace's
+    ticks; URGENT ones are held only to the bound itself.
     """
 
     URGENT = 0
     NORMAL = 1
 
     def __init__(self, size: int) -> None:
-        self.free = max(1, size)
+        self.size = max(1, size)
+        self.pace = self.size
+        self.starts_per_tick: int | None = None  # None: no spreading (no pace is kept)
+        self.started = 0  # NORMAL starts since the last tick
+        self.in_flight = 0
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap: (priority, arrival, future)
         self._arrival = itertools.count()
+
+    def _room(self, priority: int) -> bool:
+        if priority == self.URGENT:
+            return self.in_flight < self.size
+        spread = self.starts_per_tick is not None and self.started >= self.starts_per_tick
+        return self.in_flight < min(self.size, self.pace) and not spread
+
+    def _count_in(self, priority: int) -> None:
+        self.in_flight += 1
+        if priority != self.URGENT:
+            self.started += 1
 
     @asynccontextmanager
     async def slot(self, priority: int = NORMAL) -> AsyncIterator[None]:
@@ -147,9 +166,19 @@ class RunSlots:
         finally:
             self._release()
 
+    def set_pace(self, limit: int) -> None:
+        """How many NORMAL probes may be in flight from now on (those already in flight finish)."""
+        self.pace = max(1, limit)
+        self._wake()
+
+    def tick(self) -> None:
+        """A new tick of the pace: `starts_per_tick` more NORMAL probes may start."""
+        self.started = 0
+        self._wake()
+
     async def _acquire(self, priority: int) -> None:
-        if self.free > 0 and not self._waiters:
-            self.free -= 1
+        if self._room(priority) and not (self._waiters and self._waiters[0][0] <= priority):
+            self._count_in(priority)  # room, and nobody as urgent queued before us
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._arrival), future))
@@ -158,12 +187,15 @@ class RunSlots:
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self._release()  # woken and cancelled at once: give the slot back
-            raise  # a cancelled future left in the heap is skipped by `_release`
+            raise  # a cancelled future left in the heap is skipped by `_wake`
 
     def _release(self) -> None:
-        self.free += 1
-        while self._waiters and self.free > 0:
-            _, _, future = heapq.heappop(self._waiters)
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self._room(self._waiters[0][0]):
+            priority, _, future = heapq.heappop(self._waiters)
             if not future.done():
-                self.free -= 1
+                self._count_in(priority)
                 future.set_result(None)
