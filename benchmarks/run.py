@@ -141,7 +141,8 @@ def scaling(work: Path, timeout_s: float, keep_html: Path) -> dict[str, Any]:
                    "one fake-mode engine.run per child process with outputs.Checkpoint through engine.threaded "
                    "(as `dg-entitlements check`), then outputs.write_reports timed apart (reports_s); peak RSS "
                    "from wait4's ru_maxrss of that child (the embedded fake included); loop lag: a 10 ms sleep "
-                   "loop on the run's own event loop, overshoot percentiles. Default concurrency (32).")
+                   "loop on the run's own event loop, overshoot percentiles. Default concurrency (128) and the "
+                   "run's own pace.")
 
 
 # --------------------------------------------------------------------------------- 2. probing phase
@@ -167,7 +168,7 @@ def probing_phase(latency_ms: int, serial: bool) -> dict[str, Any]:
 
     What bounds it at the default concurrency is also measured: the matrix's probes held a slot for
     `slot_seconds` in all, so with `concurrency` slots the run cannot be shorter than slot_seconds /
-    concurrency (and 123 cells over 32 slots are at least 4 waves of the fastest probe); and the
+    concurrency (and N cells over C slots are at least N/C waves of the fastest probe); and the
     process's CPU seconds per run (client and embedded fake share one GIL on 2 shared cores)."""
     import math
     import resource
