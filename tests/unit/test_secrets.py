@@ -171,3 +171,13 @@ def test_cutting_a_long_text_scrubs_what_it_keeps() -> None:
                 assert len(kept) == min(limit, len(kept)) and secret[:10] not in kept[pad:], (limit, pad, kept[pad:])
     long_jwt = jwt.replace(".", "." + "A" * (2 * WINDOW_MARGIN_CHARS), 1)
     assert "eyJ" not in s.scrub_bounded("x" * 50 + long_jwt + tail, 2000)
+
+
+def test_a_key_in_an_sdk_error_that_prints_the_request_headers_is_caught() -> None:
+    """deepgram-python-sdk v5+ ApiError prints the request's headers, `Authorization: Token <key>` included
+    (listen/v1/raw_client.py passes headers=dict(headers)): a user pastes that text into explain --offline."""
+    for key in (real_shaped(), "dgfake-unshaped-secret-7"):
+        text = (f"ApiError: headers: {{'host': 'api.deepgram.com', 'authorization': 'Token {key}'}}, "
+                "status_code: 401, body: {'category': 'INVALID_AUTH', 'message': 'Invalid credentials.'}")
+        out = Scrubber().scrub(text)
+        assert key not in out and "'authorization': 'Token [redacted]" in out, out
