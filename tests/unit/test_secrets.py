@@ -180,4 +180,4 @@ def test_a_key_in_an_sdk_error_that_prints_the_request_headers_is_caught() -> No
         text = (f"ApiError: headers: {{'host': 'api.deepgram.com', 'authorization': 'Token {key}'}}, "
                 "status_code: 401, body: {'category': 'INVALID_AUTH', 'message': 'Invalid credentials.'}")
         out = Scrubber().scrub(text)
-        assert key not in out and "'authorization': 'Token [redacted]" in out, out
+        assert key not in out and "'authorization': 'Token [redacted" in out, out
