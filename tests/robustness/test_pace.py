@@ -110,3 +110,4 @@ def test_a_blocked_loop_narrows_the_pace_and_a_free_one_widens_it_again() -> Non
     assert spread == STARTS_PER_TICK
     assert narrowed <= 128 // 2
     assert after > narrowed
+

@@ -67,7 +67,8 @@ async def _read_window(ws: ClientConnection, seconds: float, frames: list[Receiv
             message = await asyncio.wait_for(ws.recv(), remaining)
         except TimeoutError:
             return False
-        except ConnectionClosed:
+        except ConnectionClosed as exc:
+            exc.__traceback__ = None  # websockets keeps it on the connection: no cycle through its frames
             return True
         if len(frames) < limit:
             frames.append((round((time.perf_counter() - started) * 1000, 1), message))
@@ -111,6 +112,7 @@ async def _ws_try(req: ProbeRequest, key: ApiKey | None, timeouts: Timeouts, loo
             close_timeout=timeouts.close_s, ping_interval=None, max_size=MAX_WS_MESSAGE_BYTES, compression=None,
         )
     except InvalidStatus as exc:
+        exc.__traceback__ = None  # websockets keeps it on the connection, whose frames it holds: a cycle
         response = exc.response
         return await off_loop(functools.partial(
             _refused, response.status_code, list(response.headers.raw_items()), bytes(response.body or b""),
