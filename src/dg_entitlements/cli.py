@@ -128,8 +128,11 @@ def cmd_check(argv: Sequence[str]) -> int:
     # Only the suite's own plugin: `check` runs no test file of the host, so the host's installed pytest plugins
     # would change nothing but the start-up. Loading them, and the assertion rewriting pytest then applies to
     # every module of each plugin's distribution (this package's 80 modules included), was 0.3 s of the 0.75 s
-    # before the first probe (benchmarks/run.py, start-up).
-    args = ["--disable-plugin-autoload", "-p", "dg_entitlements.pytest_plugin",
+    # before the first probe (benchmarks/run.py, start-up). Asked for pytest-html's report (it needs its own
+    # companions, pytest-metadata), plugins load as pytest loads them.
+    wants_html = any(a.startswith(("--html", "--self-contained-html", "--css")) for a in argv)
+    own = [] if wants_html else ["--disable-plugin-autoload", "-p", "dg_entitlements.pytest_plugin"]
+    args = [*own,
             "--dg", "-q", "-rN", "-p", "no:cacheprovider", "-c", str(DATA / "pytest.ini"), "--rootdir",
             str(DATA), "--color=" + ("yes" if color else "no"), "-W", "ignore::pytest.PytestAssertRewriteWarning",
             *argv, str(DATA)]

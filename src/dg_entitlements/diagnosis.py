@@ -754,8 +754,8 @@ def find_nothing_seen(cell: Cell, combo: Combo, ctx: DiagnosisContext) -> Findin
         title = f"Nothing was seen from Deepgram, but the request itself is refused there: {first.why}"
         return suspect_finding(cell, combo, ctx, first, title, ranked)
     crashed = cell.observation is not None and facts.CLIENT_CRASH.search(cell.observation.error_detail or "")
-    seen = ("The client hid Deepgram's answer (it failed in its own code reading it)" if crashed
-            else "No answer was seen")
+    seen = ("The client's own error hides what Deepgram answered" if crashed and cell.observation
+            and not cell.observation.error else "No answer was seen")
     return Finding("status_only", f"{seen} from {_endpoint(combo)}, and the request shows no defect",
                    f"Get Deepgram's own answer: {_explain_command(cell, combo)}.", False, candidates=ranked)
 

@@ -419,17 +419,22 @@ REASON_CLOSE_CODES: tuple[tuple[tuple[str, ...], int], ...] = (
     (IDLE_NOTHING_RECEIVED, 1011), (IDLE_NOTHING_SENT, 1011), (UNDECODABLE_AUDIO, 1008), (TTS_RATE_WINDOW, 1008),
     (TTS_TOO_BIG, 1009),
 )
-# A client that failed in its own code while reading an answer: an answer came and was not the shape the client
-# expected (most often Deepgram's error body where it expected a transcript), so the client's error names its
-# own bug and hides Deepgram's words. It is not a network failure. "AttributeError: 'URLError' object has no
-# attribute 'status'" (deepgram-python-sdk #86: Nova asked for Spanish; fixed in PR #87 to surface the 4xx),
-# "DG: undefined: undefined" (deepgram-js-sdk #77, fixed in PR #90 "updated error handling to show correct
-# info"); the same class in other languages: a KeyError/TypeError on a missing field, JavaScript's "Cannot read
-# properties of undefined", a null or nil dereference.
+# A client that failed in its own code while handling a result: its error names its own bug, which hides what
+# Deepgram answered (most often its error body where the client expected a transcript). "AttributeError:
+# 'URLError' object has no attribute 'status'" (deepgram-python-sdk #86: Nova asked for Spanish; fixed in PR #87
+# to surface the 4xx), "DG: undefined: undefined" (deepgram-js-sdk #77, fixed in PR #90 "updated error handling
+# to show correct info"); the same class in other languages: a KeyError on a missing field, a null or nil
+# dereference. Only when the text names no network failure (offline.py checks): "Connection refused ... During
+# handling ... AttributeError" is the network's. JavaScript's "Cannot read properties of undefined (reading
+# 'status')" is left out: it is as often an axios error with no response at all.
 CLIENT_CRASH = re.compile(
-    r"\b(?:AttributeError|KeyError|IndexError)\b|'NoneType' object|is not subscriptable|"
-    r"Cannot read propert(?:y|ies) of (?:undefined|null)|undefined is not an object|\bundefined: undefined\b|"
+    r"\b(?:AttributeError|KeyError|IndexError)\b|'NoneType' object|is not subscriptable|\bundefined: undefined\b|"
     r"\bNull(?:Reference|Pointer)Exception\b|nil pointer dereference", re.I)
+# A proxy that refused the tunnel to Deepgram, in a client's words: its status is the proxy's, not Deepgram's.
+# "ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: 403 Forbidden'))" (urllib3),
+# "httpcore.ProxyError: 403 Forbidden", "tunneling socket could not be established, statusCode=403" (Node).
+PROXY_TUNNEL = re.compile(r"ProxyError|Tunnel connection failed|tunneling socket|from proxy after CONNECT|"
+                          r"Unable to connect to proxy", re.I)
 # A client that says the accepted answer held no speech (an empty transcript), in its own words.
 EMPTY_RESULT = re.compile(r"\b(no speech|empty transcript|no transcript|transcript (is|was) empty|nothing "
                           r"(was )?transcribed)\b", re.I)
@@ -586,6 +591,8 @@ def status_in_client_text(text: str) -> int | None:
     A 101 in such a text is what the client expected, not what it got (UPGRADE_STATUS); any other 1xx is an
     interim answer before the real one ("< HTTP/1.1 100 Continue" ahead of the final status in `curl -v` of an
     upload), and 100-199 is also where errnos fall ("[Errno 111] Connect call failed"), so only 2xx-5xx count."""
+    if PROXY_TUNNEL.search(text):
+        return None  # the proxy's own answer to CONNECT: Deepgram was never reached
     found = [(m.start(), int(m.group(1))) for pattern in STATUS_IN_CLIENT_TEXT for m in pattern.finditer(text)]
     got = [status for _, status in sorted(found + _phrased_statuses(text))
            if status // 100 != UPGRADE_STATUS // 100]  # not informational (1xx)

@@ -162,8 +162,8 @@ def observation_for(url: str, answer: SeenAnswer, method: str, auth: AuthForm, t
             text, error = embedded or error, None
     if status is None and error and not streamed:
         status = facts.status_in_client_text(error)  # "Unexpected server response: 401": an answer came
-    if status is None and error and not streamed and not (text and text.strip()) and facts.CLIENT_CRASH.search(error):
-        error = None  # the client failed reading an answer it hid (facts.CLIENT_CRASH): not a network failure
+    if status is None and error and not streamed and not (text and text.strip()) and _client_crashed(error):
+        error = None  # the client's own bug hides what happened (facts.CLIENT_CRASH): not read as the network's
     body, kind = _body(text)
     if status is None and text and not streamed:
         words = text if kind == "text" else json.dumps(body)
@@ -209,7 +209,7 @@ def _embedded_body(error: str) -> str | None:
     body: {...}}"), or what follows it (deepgram-rust-sdk's Debug "DeepgramApiError { body: <the body as an escaped
     JSON string>, err: reqwest::Error { kind: Status(401), ... } }")."""
     starts = [i for i, char in enumerate(error) if char == "{"]
-    for start in reversed(starts):
+    for start in reversed(starts[-EMBEDDED_TRIES:]):  # each try scans to the end: a bound keeps it linear
         candidate = _deepgram_object(_balanced(error, start))
         if candidate is not None:
             return candidate
@@ -217,6 +217,9 @@ def _embedded_body(error: str) -> str | None:
         return None
     whole = error[starts[0]: error.rfind("}") + 1] or error[starts[0]:]
     return _deepgram_object(whole)  # braces inside a quoted value unbalance the count: the outermost span
+
+
+EMBEDDED_TRIES = 32  # the last objects in a client's text tried as Deepgram's body (it comes last, or near it)
 
 
 def _balanced(text: str, start: int) -> str:
@@ -240,6 +243,13 @@ def _deepgram_object(candidate: str) -> str | None:
         if isinstance(data, Mapping) and (DEEPGRAM_ERROR_FIELDS & set(data)):
             return form
     return None
+
+
+def _client_crashed(error: str) -> bool:
+    """The client's own bug, with no network failure named anywhere in its text (facts.CLIENT_CRASH)."""
+    return bool(facts.CLIENT_CRASH.search(error)) and _network_kind(error) == "network" and not any(
+        w in error.lower() for w in ("econn", "fetch failed", "failed to fetch", "connection", "network", "errno",
+                                     "unreachable", "proxy"))
 
 
 def _network_kind(error: str | None) -> str | None:
@@ -296,12 +306,11 @@ def _refine(judgement: Judgement, observation: Observation, combo: Combo) -> Jud
                        "no close): Deepgram produced nothing from what it was sent; it is not a denial.")
     nothing = (observation.status is None and not observation.error and observation.close_code is None
                and not observation.frames and observation.body is None and not observation.headers)
-    crashed = observation.error_detail and facts.CLIENT_CRASH.search(observation.error_detail)
-    if nothing and judgement.cause_hint is None and crashed:
+    crashed = facts.CLIENT_CRASH.search(observation.error_detail or "")
+    if nothing and judgement.cause_hint is None and crashed and _client_crashed(observation.error_detail or ""):
         return replace(judgement, cause_hint="status_only",
-                       reason=f"The client failed in its own code while reading the answer ({crashed.group(0)}): an "
-                       "answer came, but the client hid Deepgram's status and words; it is not a network failure "
-                       "and not a denial.")
+                       reason=f"The client failed in its own code while handling the result ({crashed.group(0)}), "
+                       "which hides what Deepgram answered; it names no network failure, and it is not a denial.")
     if nothing and judgement.cause_hint is None:
         return replace(judgement, cause_hint="status_only",
                        reason="No answer was seen (no status, no words, no close): only the request itself is "

@@ -504,12 +504,15 @@ async def _execute(plan: RunPlan, state: RunState, on_cell: Callable[[Cell], Non
 
     critical = asyncio.ensure_future(after_discovery())
     pacing = asyncio.ensure_future(keep_pace(guards.limiter))
+    others: asyncio.Future[dict[Hashable, Observation]] | None = None
     try:
         await head.wait()
-        await asyncio.gather(critical, guards.probe(first_jobs, plan.settings, state.ledger, done))
+        others = asyncio.ensure_future(guards.probe(first_jobs, plan.settings, state.ledger, done))
+        await asyncio.gather(critical, others)
     finally:
-        pacing.cancel()
-        if not critical.done():  # cancelled while waiting for the head start: the critical path stops too
-            critical.cancel()
-        await asyncio.gather(critical, pacing, return_exceptions=True)
+        # Whatever ended it (the end, a cancel, an error on either side), nothing of it outlives the run.
+        started = [task for task in (critical, others, pacing) if task is not None]
+        for task in started:
+            task.cancel()
+        await asyncio.gather(*started, return_exceptions=True)
     await _explain(plan, state, guards)

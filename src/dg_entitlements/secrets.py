@@ -202,7 +202,7 @@ class _Fresh:
 
     def sub(self, text: str) -> str:
         if self.folded:
-            low = text.casefold()  # what `(?i:...)` matches, for ASCII forms
+            low = text.lower()  # the forms are lower-cased the same way (casefold would turn ß into ss)
             for form, marker in self.folded:
                 if form in low:
                     text = re.sub(re.escape(form), marker.replace("\\", r"\\"), text, flags=re.IGNORECASE)

@@ -127,3 +127,13 @@ def test_check_loads_only_its_own_plugin_and_rewrites_nothing(tmp_path: Path) ->
                             env=base)
     last = result.stdout.strip().splitlines()[-1]
     assert last == "0 [] []", result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def test_check_still_writes_pytest_html_s_report_when_asked_and_warns_of_nothing(tmp_path: Path) -> None:
+    """`--html` needs pytest-html and its companions, which `check` does not load otherwise; neither way
+    leaves a warning about the configuration it runs pytest with."""
+    plain = cli("check", "-k", "models-v1", cwd=tmp_path)
+    assert plain.returncode == 0 and "warning" not in plain.stdout.lower() and not plain.stderr, plain.stdout
+    html = cli("check", "-k", "models-v1", f"--html={tmp_path / 'pytest.html'}", cwd=tmp_path)
+    assert html.returncode == 0, html.stdout + html.stderr
+    assert (tmp_path / "pytest.html").stat().st_size > 0 and not html.stderr

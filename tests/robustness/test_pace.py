@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from dg_entitlements.probe.limits import RunSlots
+from dg_entitlements.probe.limits import ProjectGates, RunSlots
 from dg_entitlements.probe.pace import CALM_TICKS, FLOOR, HIGH_LAG_S, LOW_LAG_S, STARTS_PER_TICK, Pace, keep_pace
 
 LATE, BUSY, ON_TIME = HIGH_LAG_S * 2, (HIGH_LAG_S + LOW_LAG_S) / 2, LOW_LAG_S / 2
@@ -90,8 +90,8 @@ def test_starts_are_spread_over_ticks() -> None:
     assert asyncio.run(scenario()) == [3, 6, 7]
 
 
-def test_a_blocked_loop_narrows_the_pace_and_a_free_one_widens_it_again() -> None:
-    async def scenario() -> tuple[int, int, int]:
+def test_a_blocked_loop_narrows_the_pace_and_the_pace_is_undone_when_pacing_stops() -> None:
+    async def scenario() -> tuple[int | None, int, int, int | None]:
         slots = RunSlots(128)
         pacing = asyncio.ensure_future(keep_pace(slots))
         await asyncio.sleep(0.02)
@@ -101,13 +101,31 @@ def test_a_blocked_loop_narrows_the_pace_and_a_free_one_widens_it_again() -> Non
             time.sleep(LATE * 2)  # the loop's thread held, as a stop-the-world pause does
         await asyncio.sleep(0.015)  # the tick that was due during the last hold has seen it
         narrowed = slots.pace
-        await asyncio.sleep(CALM_TICKS * 0.01 * 8)  # ticks on time, on a machine that lets them be
         pacing.cancel()
         await asyncio.gather(pacing, return_exceptions=True)
-        return spread, narrowed, slots.pace
+        return spread, narrowed, slots.pace, slots.starts_per_tick
 
-    spread, narrowed, after = asyncio.run(scenario())
-    assert spread == STARTS_PER_TICK
-    assert narrowed <= 128 // 2
-    assert after > narrowed
+    spread, narrowed, after, spread_after = asyncio.run(scenario())
+    assert spread == STARTS_PER_TICK and narrowed <= 128 // 2
+    assert after == 128 and spread_after is None  # evidence and controls after probing run unpaced
 
+
+def test_an_urgent_probe_goes_first_at_a_full_project_too() -> None:
+    async def scenario() -> list[str]:
+        gates = ProjectGates({"p": 1})
+        order: list[str] = []
+
+        async def probe(name: str, priority: int) -> None:
+            async with gates.slot("p", priority):
+                order.append(name)
+                await asyncio.sleep(0)
+
+        async with gates.slot("p"):  # the project is full
+            waiting = [asyncio.ensure_future(probe(f"normal-{i}", RunSlots.NORMAL)) for i in range(3)]
+            await asyncio.sleep(0)
+            waiting.append(asyncio.ensure_future(probe("urgent", RunSlots.URGENT)))
+            await asyncio.sleep(0)
+        await asyncio.gather(*waiting)
+        return order
+
+    assert asyncio.run(scenario())[0] == "urgent"

@@ -463,13 +463,22 @@ def test_a_client_that_crashed_reading_the_answer_hid_it_and_the_network_was_fin
     assert "hid" in diagnosis.title and "explain" in diagnosis.remedy  # how to get Deepgram's words
 
 
-@pytest.mark.parametrize("text", ["TypeError: fetch failed", "TypeError: Failed to fetch",
-                                  "Error: connect ECONNREFUSED 127.0.0.1:443"])
+@pytest.mark.parametrize("text", [
+    "TypeError: fetch failed", "TypeError: Failed to fetch", "Error: connect ECONNREFUSED 127.0.0.1:443",
+    # a crash while handling a network failure is still the network's (chained tracebacks, as printed)
+    "ConnectionRefusedError: [Errno 111] Connection refused\n\nDuring handling of the above exception, another "
+    "exception occurred:\n\nAttributeError: 'NoneType' object has no attribute 'status_code'",
+    "httpx.ReadTimeout: timed out\nKeyError: 'results'",
+    "<urlopen error [Errno -2] Name or service not known>\nAttributeError: 'URLError' object has no attribute 'status'",
+    "TypeError: Cannot read properties of undefined (reading 'status')",  # axios: error.response was undefined
+])
 def test_a_network_failure_in_a_type_error_is_still_a_network_failure(text: str) -> None:
-    """Near miss: Node's fetch and the browser's report an unreachable host as a TypeError."""
+    """Near misses: Node's fetch and the browser's report an unreachable host as a TypeError, and a client that
+    crashed while handling a network failure names that failure too."""
     judgement, diagnosis = diagnose_answer("https://api.deepgram.com/v1/listen?model=nova-3",
                                            SeenAnswer(client_error=text))
-    assert judgement.verdict is Verdict.NETWORK_ERROR and diagnosis.cause == "network_error", (text, diagnosis)
+    assert judgement.verdict in (Verdict.NETWORK_ERROR, Verdict.TIMEOUT), (text, judgement)
+    assert diagnosis.cause in ("network_error", "timeout"), (text, diagnosis)
 
 
 @pytest.mark.parametrize(("query", "status", "led"), [
@@ -484,3 +493,18 @@ def test_a_foreign_language_is_a_candidate_when_deepgram_s_words_are_missing(que
                                    SeenAnswer(status=status, client_error=None if status else "AttributeError: x"))
     assert diagnosis.cause == "status_only", diagnosis
     assert (diagnosis.candidates[0] == "unsupported_language") is led, diagnosis.candidates
+
+
+@pytest.mark.parametrize("text", [
+    "HTTPSConnectionPool(host='api.deepgram.com', port=443): Max retries exceeded with url: /v1/listen (Caused by "
+    "ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: 403 Forbidden')))",
+    "httpcore.ProxyError: 403 Forbidden",
+])
+def test_a_proxy_refusing_the_tunnel_is_not_deepgram_s_status(text: str) -> None:
+    """A corporate proxy that refused CONNECT answered, not Deepgram: its 403 is never read as Deepgram's
+    (which would rank an entitlement first)."""
+    assert facts.status_in_client_text(text) is None
+    judgement, diagnosis = diagnose_answer("https://api.deepgram.com/v1/listen?model=nova-3",
+                                           SeenAnswer(client_error=text))
+    assert judgement.verdict is Verdict.NETWORK_ERROR and diagnosis.cause == "network_error", diagnosis
+    assert not set(diagnosis.candidates[:2]) & ENTITLEMENT

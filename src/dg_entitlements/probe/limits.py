@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from dataclasses import dataclass, replace
 # account sets its own with `stream_limit` (a secondary self-serve project allows 1).
 DOCUMENTED_STREAM_LIMIT = 50
 TOO_MANY_REQUESTS = 429
+URGENT, NORMAL = 0, 1  # where a probe queues, at its project and for the run's slots: urgent first
 
 
 @dataclass(frozen=True)
@@ -46,28 +46,30 @@ class Window:
 
 
 class _Gate:
-    """A semaphore whose size can change: waiters queue in order and are woken only when there is room
-    (never all at once: with thousands of cells on one project that would be O(cells) per answer)."""
+    """A semaphore whose size can change: waiters queue by urgency, then in order, and are woken only when
+    there is room (never all at once: with thousands of cells on one project that would be O(cells) per
+    answer). Urgent waiters (the discovery chain) go first here too: a project's queue full of cells that
+    the run's pace holds back must not hold back the cells the run is waiting for."""
 
     def __init__(self, window: Window) -> None:
         self.window = window
         self.in_flight = 0
-        self.waiters: deque[asyncio.Future[None]] = deque()
+        self.waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap: (priority, arrival, future)
+        self._arrival = itertools.count()
 
-    async def acquire(self) -> None:
-        if self.in_flight < self.window.limit and not self.waiters:
+    async def acquire(self, priority: int) -> None:
+        _drop_stale(self.waiters)
+        if self.in_flight < self.window.limit and not (self.waiters and self.waiters[0][0] <= priority):
             self.in_flight += 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiters.append(future)
+        heapq.heappush(self.waiters, (priority, next(self._arrival), future))
         try:
             await future  # the releaser counted us in before waking us
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self.release()  # woken and cancelled at once: give the place back
-            else:
-                self.waiters.remove(future)
-            raise
+            raise  # a cancelled future left in the heap is skipped by `wake`
 
     def release(self) -> None:
         self.in_flight -= 1
@@ -75,10 +77,16 @@ class _Gate:
 
     def wake(self) -> None:
         while self.waiters and self.in_flight < self.window.limit:
-            future = self.waiters.popleft()
+            _, _, future = heapq.heappop(self.waiters)
             if not future.done():
                 self.in_flight += 1
                 future.set_result(None)
+
+
+def _drop_stale(waiters: list[tuple[int, int, asyncio.Future[None]]]) -> None:
+    """Cancelled waiters at the head of a queue: gone, so they never make a newcomer wait for nothing."""
+    while waiters and waiters[0][2].done():
+        heapq.heappop(waiters)
 
 
 class ProjectGates:
@@ -99,13 +107,14 @@ class ProjectGates:
         return self._gate(account).window
 
     @asynccontextmanager
-    async def slot(self, account: str | None) -> AsyncIterator[None]:
-        """Wait until the account's project has room, hold a place while the probe runs."""
+    async def slot(self, account: str | None, priority: int = NORMAL) -> AsyncIterator[None]:
+        """Wait until the account's project has room, hold a place while the probe runs (`priority`: as
+        RunSlots', urgent first)."""
         if account is None:
             yield
             return
         gate = self._gate(account)
-        await gate.acquire()
+        await gate.acquire(priority)
         try:
             yield
         finally:
@@ -135,8 +144,8 @@ class RunSlots:
     ticks; URGENT ones are held only to the bound itself.
     """
 
-    URGENT = 0
-    NORMAL = 1
+    URGENT = URGENT
+    NORMAL = NORMAL
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
@@ -177,6 +186,7 @@ class RunSlots:
         self._wake()
 
     async def _acquire(self, priority: int) -> None:
+        _drop_stale(self._waiters)
         if self._room(priority) and not (self._waiters and self._waiters[0][0] <= priority):
             self._count_in(priority)  # room, and nobody as urgent queued before us
             return

@@ -68,6 +68,7 @@ async def keep_pace(slots: RunSlots) -> None:
             if pace.limit != slots.pace:
                 slots.set_pace(pace.limit)
             slots.tick()
-    finally:
+    finally:  # the run's probes after probing (evidence, controls) are not held to a pace nobody keeps
         slots.starts_per_tick = None
+        slots.set_pace(slots.size)
         slots.tick()

@@ -169,7 +169,7 @@ async def run_probes(jobs: Sequence[ProbeJob], settings: ProbeSettings,
             if observer.started is not None:
                 observer.started(job)
         # The project's place first, then the run's: a full project never holds a global slot idle.
-        async with projects.slot(job.account), slots.slot(priority):
+        async with projects.slot(job.account, priority), slots.slot(priority):
             observation = await probe_with_retries(
                 job, client, settings, budget, rng, may_spend,
                 on_try=lambda status: projects.answered(job.account, status),
